@@ -1,0 +1,46 @@
+"""nbgrader configuration of the course, in one place.
+
+Two nbgrader course roots are used:
+
+* the repository itself for releases: ``solutions/`` is nbgrader's source directory and
+  ``assignments/`` its release directory (``python -m autograder release``);
+* a grading workspace (default ``build/grading``) for a class's submissions: its ``source/`` is a
+  copy of ``solutions/``, and it holds ``submitted/``, ``autograded/``, ``feedback/`` and the
+  gradebook. The workspace gets an ``nbgrader_config.py`` that calls :func:`configure`, so
+  ``nbgrader formgrader`` (manual grading of the written answers) works there too.
+"""
+from __future__ import annotations
+
+import pathlib
+
+from traitlets.config import Config
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+HOMEWORKS = ("hw1_tagging", "hw2_genre", "hw3_chords", "hw4_transcription", "hw5_basic_pitch")
+DEFAULT_CELL_TIMEOUT = 300  # seconds a single cell may run while grading
+
+
+def configure(c: Config, root: pathlib.Path | str, cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+              source: str = "source", release: str = "release", db_path: pathlib.Path | None = None) -> Config:
+    """Fill an nbgrader ``Config`` for the course root ``root``."""
+    root = pathlib.Path(root).resolve()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = "dl4ma"
+    c.CourseDirectory.source_directory = source
+    c.CourseDirectory.release_directory = release
+    c.CourseDirectory.db_url = f"sqlite:///{(db_path or root / 'gradebook.db').resolve()}"
+    # Data, checkpoints and caches beside a notebook are not part of a release or a submission.
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.pt", "*.ckpt", "outputs"]
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    c.ExecutePreprocessor.timeout = cell_timeout
+    c.Execute.timeout = cell_timeout
+    c.Execute.interrupt_on_timeout = True
+    # A deleted test cell comes back from the gradebook rather than granting its points away.
+    c.OverwriteCells.add_missing_cells = True
+    c.LimitOutput.max_lines = 200
+    return c
+
+
+def make_config(root, **kwargs) -> Config:
+    return configure(Config(), root, **kwargs)

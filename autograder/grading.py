@@ -1,0 +1,340 @@
+"""Release, autograde, feedback and export, on nbgrader's own API.
+
+Nothing here re-implements nbgrader: releases come from ``GenerateAssignment``, grades from
+``Autograde``, feedback from ``GenerateFeedback`` and the gradebook CSV from ``nbgrader export``.
+What this module adds is what a class of real submissions needs around them:
+
+* every submission is autograded in a process of its own, under a time limit, with the
+  gradebook saved before and checked after, so a broken or hostile submission (invalid JSON,
+  deleted or duplicated cells, a dead kernel, code that kills or tampers with the grader) is
+  reported with its reason and never stops the others or loses their grades;
+* a per-student table of autograded points.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import pathlib
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+
+from autograder.config import REPO, make_config
+
+log = logging.getLogger("autograder")
+
+
+def _api(config):
+    """An ``NbGraderAPI`` for ``config`` (imported late: nbgrader is slow to import)."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+def _check(result: dict, what: str) -> None:
+    if not result.get("success"):
+        raise RuntimeError(f"nbgrader failed to {what}:\n{result.get('error') or ''}\n{result.get('log') or ''}")
+
+
+def homeworks_in(directory: pathlib.Path) -> list[str]:
+    """Homework folders (those holding notebooks) of ``directory``, sorted."""
+    return sorted(p.name for p in directory.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def generate_releases(homeworks=None, release_root: pathlib.Path | None = None) -> list[str]:
+    """Generate the student release of each homework from ``solutions/`` with nbgrader.
+
+    Writes ``assignments/<hw>`` (or ``release_root/<hw>``); the gradebook nbgrader fills on the way
+    lives in a temporary folder and is thrown away (grading uses its own, see :func:`grade`).
+    """
+    import tempfile
+
+    homeworks = list(homeworks or homeworks_in(REPO / "solutions"))
+    release_root = pathlib.Path(release_root or REPO / "assignments").resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        config = make_config(REPO, source="solutions", release=os.path.relpath(release_root, REPO),
+                             db_path=pathlib.Path(tmp) / "gradebook.db")
+        api = _api(config)
+        for hw in homeworks:
+            _check(api.generate_assignment(hw, force=True, create=True), f"generate the release of {hw}")
+    return homeworks
+
+
+# --------------------------------------------------------------------------- workspace
+
+
+def init_workspace(workspace: pathlib.Path, cell_timeout: int) -> pathlib.Path:
+    """Create (or refresh) a grading workspace: a copy of ``solutions/`` as nbgrader's source."""
+    workspace = pathlib.Path(workspace).resolve()
+    workspace.mkdir(parents=True, exist_ok=True)
+    source = workspace / "source"
+    if source.exists():
+        shutil.rmtree(source)
+    # A copy, not a link: a hostile submission runs next to it and must not reach solutions/.
+    shutil.copytree(REPO / "solutions", source, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    (workspace / "nbgrader_config.py").write_text(
+        "# Written by `python -m autograder grade`; lets `nbgrader formgrader` work in this folder.\n"
+        "from autograder.config import configure\n"
+        f"configure(get_config(), root={str(workspace)!r}, cell_timeout={cell_timeout})\n"
+    )
+    return workspace
+
+
+def _db_path(workspace: pathlib.Path) -> pathlib.Path:
+    return pathlib.Path(workspace) / "gradebook.db"
+
+
+def collect(submissions: pathlib.Path, workspace: pathlib.Path, homework: str) -> list[str]:
+    """Copy collected submissions into ``workspace/submitted/<student>/<homework>/``.
+
+    ``submissions`` holds one folder per student, with the notebooks either directly inside or
+    in a ``<homework>`` subfolder (nbgrader's own layout). Returns the student ids.
+    """
+    students = []
+    for folder in sorted(p for p in pathlib.Path(submissions).iterdir() if p.is_dir()):
+        src = folder / homework if (folder / homework).is_dir() else folder
+        dest = workspace / "submitted" / folder.name / homework
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        students.append(folder.name)
+    return students
+
+
+# --------------------------------------------------------------------------- grading
+
+
+@dataclasses.dataclass
+class Result:
+    student: str
+    status: str  # "graded" or "failed"
+    auto_score: float = 0.0
+    auto_max: float = 0.0
+    manual_max: float = 0.0
+    reason: str = ""
+    cell_scores: dict = dataclasses.field(default_factory=dict)
+
+
+def _grade_ids(nb) -> list[str]:
+    return [c.metadata.nbgrader["grade_id"] for c in nb.cells
+            if "nbgrader" in c.get("metadata", {}) and "grade_id" in c.metadata.nbgrader]
+
+
+def _inspect(workspace: pathlib.Path, homework: str, student: str) -> tuple[str, str]:
+    """Look at a submission before grading it.
+
+    Returns:
+        ``(fatal, notes)``: why it cannot be graded at all (a missing or unreadable notebook), and
+        what nbgrader will repair on its own but the instructor should hear about (deleted cells are
+        restored from the source, later copies of duplicated cells lose their grading role).
+    """
+    import nbformat
+
+    folder = workspace / "submitted" / student / homework
+    notes = []
+    for source in sorted((workspace / "source" / homework).glob("*.ipynb")):
+        path = folder / source.name
+        if not path.exists():
+            return f"notebook {source.name} is missing from the submission", ""
+        try:
+            nb = nbformat.read(str(path), as_version=4)
+        except Exception as e:  # nbformat raises NotJSONError, ValidationError, UnicodeDecodeError...
+            first = str(e).strip().splitlines()[0][:120] if str(e).strip() else ""
+            return f"{source.name} is not a readable notebook ({e.__class__.__name__}: {first})", ""
+        expected = _grade_ids(nbformat.read(str(source), as_version=4))
+        found = _grade_ids(nb)
+        missing = [g for g in expected if g not in found]
+        doubled = sorted({g for g in found if found.count(g) > 1})
+        if missing:
+            notes.append(f"{source.name}: deleted cells {', '.join(missing)} (restored from the source)")
+        if doubled:
+            notes.append(f"{source.name}: duplicated cells {', '.join(doubled)} (only the last copy is graded)")
+    return "", "; ".join(notes)
+
+
+def _scores_snapshot(db: pathlib.Path) -> dict:
+    """Every grade row (id -> scores), to see whether a run touched another student's grades."""
+    if not db.exists():
+        return {}
+    with contextlib.closing(sqlite3.connect(str(db))) as con:
+        rows = con.execute("SELECT grade.id, auto_score, manual_score, extra_credit, submitted_notebook.id "
+                           "FROM grade JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id").fetchall()
+    return {row[0]: row[1:] for row in rows}
+
+
+def _db_intact(db: pathlib.Path) -> bool:
+    try:
+        with contextlib.closing(sqlite3.connect(str(db))) as con:
+            return con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    except sqlite3.Error:
+        return False
+
+
+def _summarise_failure(stdout: str, stderr: str) -> str:
+    text = (stdout or "") + "\n" + (stderr or "")
+    for marker in ("DeadKernelError", "CellTimeoutError", "Timeout", "UnresponsiveKernelError",
+                   "duplicate", "Duplicate", "NotJSONError", "ValidationError", "MissingEntry"):
+        if marker in text:
+            line = next(ln for ln in text.splitlines() if marker in ln)
+            return line.strip()[:200]
+    errors = [ln.strip() for ln in text.splitlines() if "ERROR" in ln or "Error" in ln]
+    return (errors[-1] if errors else text.strip().splitlines()[-1] if text.strip() else "no output")[:200]
+
+
+def autograde_one(workspace: pathlib.Path, homework: str, student: str, cell_timeout: int,
+                  env: dict | None = None) -> tuple[bool, str]:
+    """Autograde one submission in a child process; return (success, reason)."""
+    fatal, notes = _inspect(workspace, homework, student)
+    if fatal:
+        return False, fatal
+    db = _db_path(workspace)
+    backup = db.with_suffix(".db.bak")
+    shutil.copy2(db, backup)
+    before = _scores_snapshot(db)
+    n_cells = sum(len(json.loads(p.read_text())["cells"]) for p in (workspace / "source" / homework).glob("*.ipynb"))
+    limit = cell_timeout * 2 + 30 * n_cells + 120  # a whole-run bound beyond nbgrader's per-cell one
+    cmd = [sys.executable, "-m", "autograder", "_autograde_one", "--workspace", str(workspace),
+           "--homework", homework, "--student", student, "--timeout", str(cell_timeout)]
+    proc = subprocess.Popen(cmd, cwd=str(workspace), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=limit)
+        ok, reason = proc.returncode == 0, ""
+        if proc.returncode < 0:
+            reason = f"the grading process was killed ({signal.Signals(-proc.returncode).name})"
+        elif proc.returncode != 0:
+            reason = _summarise_failure(stdout, stderr)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        ok, reason = False, f"grading took longer than {limit} s and was stopped"
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # kernels or children the submission left behind
+    # Grades of the others must be exactly as before; anything else means tampering or a crash.
+    after = _scores_snapshot(db) if _db_intact(db) else None
+    others_changed = after is None or any(after.get(k) != v for k, v in before.items()
+                                          if not _belongs_to(db, k, student))
+    if not ok or others_changed:
+        shutil.copy2(backup, db)
+        if ok:
+            ok, reason = False, "the submission tampered with the gradebook; its grades were discarded"
+    backup.unlink(missing_ok=True)
+    return ok, "; ".join(r for r in (reason, notes) if r)
+
+
+def _belongs_to(db: pathlib.Path, grade_id: str, student: str) -> bool:
+    with contextlib.closing(sqlite3.connect(str(db))) as con:
+        row = con.execute(
+            "SELECT submitted_assignment.student_id FROM grade "
+            "JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
+            "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
+            "WHERE grade.id = ?", (grade_id,)).fetchone()
+    return bool(row) and row[0] == student
+
+
+def run_autograde_child(workspace: pathlib.Path, homework: str, student: str, cell_timeout: int) -> int:
+    """Body of the child process: nbgrader's Autograde for one student."""
+    config = make_config(workspace, cell_timeout=cell_timeout)
+    result = _api(config).autograde(homework, student, force=True, create=True)
+    if not result.get("success"):
+        print(result.get("log") or "", result.get("error") or "", sep="\n")
+        return 1
+    return 0
+
+
+def grade(submissions: pathlib.Path, workspace: pathlib.Path, homework: str,
+          cell_timeout: int, profile: str = "ci") -> list[Result]:
+    """Autograde every collected submission of ``homework``; never stops at a bad one.
+
+    Args:
+        submissions: one folder per student (see :func:`collect`).
+        workspace: the grading workspace (created if missing).
+        homework: e.g. ``"hw5_basic_pitch"``.
+        cell_timeout: seconds a single cell may run.
+        profile: ``COURSE_PROFILE`` of the grading kernels (``ci``: training cells take seconds).
+    """
+    workspace = init_workspace(workspace, cell_timeout)
+    config = make_config(workspace, cell_timeout=cell_timeout)
+    api = _api(config)
+    # nbgrader records the assignment's cells (hidden tests included) in the gradebook.
+    _check(api.generate_assignment(homework, force=True, create=True), f"register {homework} in the gradebook")
+    students = collect(submissions, workspace, homework)
+    env = {**os.environ, "COURSE_PROFILE": profile, "PYTHONWARNINGS": "ignore"}
+    results = []
+    for student in students:
+        ok, reason = autograde_one(workspace, homework, student, cell_timeout, env)
+        log.info("graded %s: %s %s", student, "ok" if ok else "FAILED", reason)
+        results.append(_result(workspace, homework, student, ok, reason))
+    return results
+
+
+def _result(workspace: pathlib.Path, homework: str, student: str, ok: bool, reason: str) -> Result:
+    """Points per grade cell from the gradebook (nbgrader's ``Gradebook`` API)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    result = Result(student, "graded" if ok else "failed", reason=reason)
+    with Gradebook(f"sqlite:///{_db_path(workspace)}") as gb:
+        assignment = gb.find_assignment(homework)
+        for notebook in assignment.notebooks:
+            for cell in notebook.grade_cells:
+                score = None
+                if ok:
+                    with contextlib.suppress(MissingEntry):
+                        score = gb.find_grade(cell.name, notebook.name, homework, student).auto_score
+                if _is_autograded(cell):
+                    result.auto_max += cell.max_score
+                    result.auto_score += score or 0.0
+                    result.cell_scores[cell.name] = score or 0.0
+                else:
+                    result.manual_max += cell.max_score
+    return result
+
+
+def _is_autograded(cell) -> bool:
+    """Autograded = a locked test cell (nbgrader: code, grade, not solution)."""
+    from nbgrader.api import GradeCell
+
+    return isinstance(cell, GradeCell) and cell.cell_type == "code" and not _is_solution(cell)
+
+
+def _is_solution(cell) -> bool:
+    solutions = {c.name for c in cell.notebook.solution_cells}
+    return cell.name in solutions
+
+
+def feedback(workspace: pathlib.Path, homework: str) -> list[pathlib.Path]:
+    """HTML feedback per student (``nbgrader generate_feedback``); returns the files written."""
+    config = make_config(workspace)
+    _check(_api(config).generate_feedback(homework, force=True), f"generate feedback for {homework}")
+    return sorted((pathlib.Path(workspace) / "feedback").glob(f"*/{homework}/*.html"))
+
+
+def export(workspace: pathlib.Path, to: pathlib.Path) -> pathlib.Path:
+    """The CSV gradebook (``nbgrader export``) of every assignment and student in the workspace."""
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
+    config = make_config(workspace)
+    config.CsvExportPlugin.to = str(to)
+    with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gb:
+        CsvExportPlugin(config=config).export(gb)
+    return pathlib.Path(to)
+
+
+def format_table(results: list[Result]) -> str:
+    """A per-student score table for the terminal."""
+    rows = [("student", "status", "autograded", "manual (to grade)", "reason")]
+    for r in results:
+        rows.append((r.student, r.status, f"{r.auto_score:g} / {r.auto_max:g}", f"{r.manual_max:g} pts", r.reason or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
