@@ -11,13 +11,21 @@ Two nbgrader course roots are used:
 """
 from __future__ import annotations
 
+import os
 import pathlib
+import sys
 
 from traitlets.config import Config
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 HOMEWORKS = ("hw1_tagging", "hw2_genre", "hw3_chords", "hw4_transcription", "hw5_basic_pitch")
 DEFAULT_CELL_TIMEOUT = 300  # seconds a single cell may run while grading
+
+# nbgrader shells out to `alembic` (gradebook migrations) and jupyter finds kernels on PATH: make the
+# environment's own bin folder visible even when the virtualenv was not activated.
+_BIN = os.path.dirname(sys.executable)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 
 
 def configure(c: Config, root: pathlib.Path | str, cell_timeout: int = DEFAULT_CELL_TIMEOUT,

@@ -78,8 +78,9 @@ def load_audio(path, sample_rate: int | None = None, mono: bool = True) -> tuple
 def save_audio(path, audio, sample_rate: int, subtype: str = "PCM_16") -> pathlib.Path:
     """Write audio to a file whose format follows the extension (``.wav``, ``.flac``, ...).
 
-    The same audio always gives the same bytes (the data builders rely on it): libsndfile stamps
-    the wall-clock time into the PEAK chunk of float WAV/AIFF files, so that stamp is zeroed.
+    The same audio gives the same bytes (the data builders rely on it) in WAV, FLAC, AIFF and
+    MP3: libsndfile stamps the wall-clock time into the PEAK chunk of float WAV/AIFF files, so
+    that stamp is zeroed. Ogg files are not reproducible: each gets a random stream serial.
 
     Args:
         path: the file; missing parent folders are created.
@@ -103,6 +104,11 @@ def save_audio(path, audio, sample_rate: int, subtype: str = "PCM_16") -> pathli
         audio = audio.detach().cpu().numpy()
     audio = np.asarray(audio)
     sample_rate = _check_sample_rate(sample_rate, "sample_rate")
+    if not np.issubdtype(audio.dtype, np.floating):
+        raise ValueError(
+            f"Audio to save must be float in [-1, 1]; got {audio.dtype}. Integer PCM (int16) "
+            "converts with audio / 32768."
+        )
     if audio.ndim not in (1, 2) or audio.size == 0:
         raise ValueError(
             f"Audio to save must be (num_samples,) or (channels, num_samples) and not empty; got "
@@ -141,9 +147,12 @@ def save_audio(path, audio, sample_rate: int, subtype: str = "PCM_16") -> pathli
 
 def _zero_peak_timestamp(path: pathlib.Path) -> None:
     # A PEAK chunk is 'PEAK', size, version, timestamp (4 bytes each), then per-channel peaks.
-    # It sits in the header, before the sample data ('data' in WAV, 'SSND' in AIFF).
+    # It sits in the header, before the sample data ('data' in WAV, 'SSND' in AIFF). Only
+    # WAV/AIFF headers are searched: compressed data (FLAC, MP3) could hold those bytes by chance.
     with open(path, "r+b") as f:
         head = f.read(4096)
+        if head[:4] not in (b"RIFF", b"RIFX", b"RF64", b"FORM"):
+            return
         data_at = min((i for i in (head.find(b"data"), head.find(b"SSND")) if i >= 0), default=len(head))
         at = head.find(b"PEAK", 0, data_at)
         if at >= 0:
@@ -177,12 +186,13 @@ def resample(audio, orig_sr: int, target_sr: int):
     target_sr = _check_sample_rate(target_sr, "target_sr")
     if orig_sr == target_sr:
         return audio
-    if isinstance(audio, torch.Tensor):
-        if not audio.is_floating_point():
-            raise ValueError(f"resample needs float audio; got {audio.dtype}. Convert with audio.float() / 32768.")
-        return torchaudio.functional.resample(audio, orig_sr, target_sr)
-    x = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))
-    return torchaudio.functional.resample(x, orig_sr, target_sr).numpy()
+    is_torch = isinstance(audio, torch.Tensor)
+    x = audio if is_torch else torch.from_numpy(np.ascontiguousarray(audio))
+    if not x.is_floating_point():  # int16 PCM would be resampled as numbers up to 32767
+        raise ValueError(f"resample needs float audio; got {x.dtype}. Convert int16 PCM with audio / 32768.")
+    if is_torch:
+        return torchaudio.functional.resample(x, orig_sr, target_sr)
+    return torchaudio.functional.resample(x.float().contiguous(), orig_sr, target_sr).numpy()
 
 
 def n_frames(num_samples: int, hop_length: int, drop_last_frame: bool = False) -> int:
@@ -244,7 +254,9 @@ class LogMel(torch.nn.Module):
                 "(B, channels, N) average the channels first: audio.mean(1)."
             )
         if not audio.is_floating_point():
-            raise ValueError(f"LogMel expects float audio in [-1, 1]; got {audio.dtype}. Use audio.float() / 32768.")
+            raise ValueError(
+                f"LogMel expects float audio in [-1, 1]; got {audio.dtype}. Use audio.float() / 32768."
+            )
         if audio.shape[-1] <= self.n_fft // 2:
             raise ValueError(
                 f"LogMel needs more than n_fft // 2 = {self.n_fft // 2} samples (reflect padding); got "

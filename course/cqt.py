@@ -58,9 +58,9 @@ class BasicPitchCQT(torch.nn.Module):
         log_normalize: apply :func:`normalized_log` (Basic Pitch's model input); ``False``
             returns the linear magnitude.
 
-    Input ``(B, N)`` float audio at 22050 Hz gives ``(B, T, 309)`` with ``T = N // 256 + 1``
-    (time first, like the labels); ``(N,)`` gives ``(T, 309)``. A training window of
-    ``AUDIO_N_SAMPLES`` samples gives ``T = ANNOT_N_FRAMES = 172``.
+    Input ``(B, N)`` float audio at 22050 Hz, ``N >= MIN_N_SAMPLES``, gives ``(B, T, 309)`` with
+    ``T = N // 256 + 1`` (time first, like the labels); ``(N,)`` gives ``(T, 309)``. A training
+    window of ``AUDIO_N_SAMPLES`` samples gives ``T = ANNOT_N_FRAMES = 172``.
 
     Used by: hw5_basic_pitch.
     """
@@ -96,7 +96,6 @@ class BasicPitchCQT(torch.nn.Module):
         if self.log_normalize:
             cqt = normalized_log(cqt)
         return cqt if audio.ndim == 2 else cqt[0]
-
 
 
 def normalized_log(cqt: torch.Tensor) -> torch.Tensor:
@@ -142,8 +141,8 @@ def harmonic_stacking(cqt: torch.Tensor, harmonics=HARMONICS, bins_per_semitone:
 
     Channel ``c`` at bin ``f`` holds the input at bin ``f + shifts[c]`` (:func:`harmonic_shifts`),
     zero where that is outside the input (past the top for harmonics, below bin 0 for 0.5); the
-    first ``n_output_freqs`` bins are kept. A 3x3 convolution then sees, at each pitch, the
-    energy at all its harmonics at once.
+    first ``n_output_freqs`` bins are kept. A small 2-D convolution then sees, at each pitch,
+    the energy at all its harmonics at once.
 
     Layout: channels first, ``(B, len(harmonics), T, n_output_freqs)``, what ``torch.nn.Conv2d``
     wants (time is the image height, frequency its width). Basic Pitch's Keras layer returns
@@ -161,7 +160,8 @@ def harmonic_stacking(cqt: torch.Tensor, harmonics=HARMONICS, bins_per_semitone:
     Used by: hw5_basic_pitch.
     """
     if cqt.ndim != 3:
-        hint = " Drop the channel axis first: cqt[..., 0]." if cqt.ndim == 4 else ""
+        hint = " Drop the channel axis first: cqt[..., 0] for (B, T, F, 1), cqt[:, 0] for (B, 1, T, F)."
+        hint = hint if cqt.ndim == 4 else ""
         raise ValueError(f"harmonic_stacking expects a CQT (B, T, F); got shape {tuple(cqt.shape)}.{hint}")
     n_freqs = cqt.shape[-1]
     if n_freqs < n_output_freqs:

@@ -22,8 +22,8 @@ Nothing here writes to stderr (nbgrader test cells run it): warnings raised whil
 silenced, and bad input is refused with a ``ValueError`` that says what was expected, what came
 and how to fix it.
 
-Used by: hw1 (hearing and seeing augmentations), hw4_transcription (listening to predictions),
-hw5_basic_pitch (Basic Pitch and NMP outputs).
+Used by: hw1_tagging (hearing and seeing augmentations), hw4_transcription (listening to
+predictions against the labels), hw5_basic_pitch (Basic Pitch and NMP outputs).
 """
 from __future__ import annotations
 
@@ -157,17 +157,19 @@ def _check_sample_rate(value, title: str) -> int:
     return int(rate)
 
 
-def _resample_hint(target: int) -> str:
+def _resample_hint(rates: dict[int, list[str]], target: int) -> str:
+    """How to bring every rate in ``rates`` (rate -> titles) to ``target``."""
     try:
         has_course_audio = importlib.util.find_spec("course.audio") is not None
     except (ImportError, ValueError):
         has_course_audio = False
-    if has_course_audio:
-        return f"Resample them to one rate first with course.audio.resample (e.g. to {target} Hz)."
-    return (
-        f"Resample them to one rate first, e.g. to {target} Hz with "
-        f"torchaudio.functional.resample(torch.as_tensor(audio), orig_freq, {target})."
+    function = "course.audio.resample" if has_course_audio else "torchaudio.functional.resample"
+    calls = "; ".join(
+        f"{function}(audio, {rate}, {target}) for {', '.join(repr(t) for t in titles)}"
+        for rate, titles in rates.items()
+        if rate != target and titles
     )
+    return f"Resample them to one rate first, e.g. {calls}."
 
 
 def _as_signal(item, index: int) -> Signal:
@@ -348,7 +350,7 @@ class Audition:
             target = default_rate if default_rate is not None else max(rates, key=lambda r: len(rates[r]))
             raise ValueError(
                 f"All signals of an Audition must share one sample rate, so that they play and "
-                f"compare alike; got {groups}. {_resample_hint(target)}"
+                f"compare alike; got {groups}. {_resample_hint(rates, target)}"
             )
 
         self.signals = signals
@@ -357,7 +359,9 @@ class Audition:
         # One key range for every roll, so that columns line up note for note.
         active = [s.roll >= s.threshold for s in signals if s.roll is not None]
         active += [s.reference_roll for s in signals if s.reference_roll is not None]
-        key_range = plots.used_pitch_range(*active) if active else None
+        compared = any(s.reference_roll is not None for s in signals)
+        headroom = plots.LEGEND_HEADROOM if compared else 0.0
+        key_range = plots.used_pitch_range(*active, headroom=headroom) if active else None
         self.pngs = [_picture(s, s.audio, s.sample_rate, key_range) for s in signals]
         self.players = []
         self.widget = None
@@ -516,14 +520,18 @@ def compare_rolls(
         )
     predicted_binary = plots._binarise_estimate(predicted, threshold, "predicted_roll").astype(np.float32)
     sample_rate = _check_sample_rate(sample_rate, "compare_rolls")
+    frame_rate = plots._positive(frame_rate, "frame_rate")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pretty_midi's deprecation notices must not reach stderr
+        reference_audio = sonify_roll(reference > 0, frame_rate, sample_rate)
+        predicted_audio = sonify_roll(predicted_binary, frame_rate, sample_rate)
     items = []
     if audio is not None:
         items.append(Signal("audio", audio, sample_rate))
-    items.append(Signal("ground truth (sonified)", sonify_roll(reference > 0, frame_rate, sample_rate),
-                        sample_rate, roll=reference, frame_rate=frame_rate))
-    items.append(Signal("prediction (sonified)", sonify_roll(predicted_binary, frame_rate, sample_rate),
-                        sample_rate, roll=predicted, frame_rate=frame_rate, reference_roll=reference,
-                        threshold=threshold))
+    items.append(Signal("ground truth (sonified)", reference_audio, sample_rate, roll=reference,
+                        frame_rate=frame_rate))
+    items.append(Signal("prediction (sonified)", predicted_audio, sample_rate, roll=predicted,
+                        frame_rate=frame_rate, reference_roll=reference, threshold=threshold))
     return Audition(items, widgets=widgets)
 
 

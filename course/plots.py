@@ -14,9 +14,10 @@ Conventions of the course, checked on entry:
 The TP/FP/FN colours are the Okabe-Ito colour-blind-safe ones: true positives black, false
 positives vermillion, false negatives blue, on white.
 
-Used by: hw1 (spectrograms), hw2/hw3 (training curves, confusion matrices), hw4_transcription
-(piano rolls, posteriorgrams, TP/FP/FN), hw5_basic_pitch (CQT, posteriorgrams, NMP), and
-:mod:`course.listen` (the pictures under the players).
+Used by: hw1_tagging and hw2_genre (log-mel spectrograms, training curves; hw2 confusion
+matrices), hw3_chords (training curves, chord confusion matrices), hw4_transcription (piano rolls,
+posteriorgrams, TP/FP/FN), hw5_basic_pitch (CQT, posteriorgrams, NMP), and :mod:`course.listen`
+(the pictures under the players).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ TP_COLOR = (0, 0, 0)  # black: a key sounds and is found
 FP_COLOR = (213, 94, 0)  # vermillion: found but not sounding
 FN_COLOR = (0, 114, 178)  # blue: sounding but missed
 
+LEGEND_HEADROOM = 0.2  # fraction of a cropped key range added on top, for the TP/FP/FN legend
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 Y_AXES = ("mel", "cqt", "linear", "bins")
 
@@ -122,7 +124,7 @@ def _roll_extent(n_frames: int, frame_rate: float):
     return (-0.5 / frame_rate, (n_frames - 0.5) / frame_rate, MIN_MIDI - 0.5, MAX_MIDI + 0.5)
 
 
-def used_pitch_range(*rolls, margin: int = 2, min_span: int = 12) -> tuple[int, int] | None:
+def used_pitch_range(*rolls, margin: int = 2, min_span: int = 12, headroom: float = 0.0) -> tuple[int, int] | None:
     """The MIDI pitches that any of ``rolls`` uses, widened by ``margin`` and to ``min_span`` keys.
 
     Pass the result as ``crop=`` to several pictures so that they share one y axis.
@@ -131,6 +133,7 @@ def used_pitch_range(*rolls, margin: int = 2, min_span: int = 12) -> tuple[int, 
         *rolls: ``(T, 88)`` arrays; a key is in use where any frame is nonzero.
         margin: keys added below and above.
         min_span: the range covers at least this many semitones (an octave by default).
+        headroom: fraction of the range added on top (room for a legend, see ``LEGEND_HEADROOM``).
 
     Returns:
         ``(lowest, highest)`` MIDI pitches within A0..C8, or None where no key is in use.
@@ -142,15 +145,16 @@ def used_pitch_range(*rolls, margin: int = 2, min_span: int = 12) -> tuple[int, 
     if hi - lo < min_span:
         lo -= (min_span - (hi - lo)) // 2
         hi = lo + min_span
+    hi += int(np.ceil(headroom * (hi - lo)))
     return max(lo, MIN_MIDI), min(hi, MAX_MIDI)
 
 
-def _crop_keys(ax: Axes, crop, rolls, labels: str = "notes") -> None:
+def _crop_keys(ax: Axes, crop, rolls, labels: str = "notes", headroom: float = 0.0) -> None:
     """Limit the y axis: ``crop`` True -> to the keys ``rolls`` use; (lo, hi) -> those pitches."""
     if crop is None or crop is False:
         return
     if crop is True:
-        crop = used_pitch_range(*rolls)
+        crop = used_pitch_range(*rolls, headroom=headroom)
         if crop is None:
             return
     try:
@@ -158,8 +162,8 @@ def _crop_keys(ax: Axes, crop, rolls, labels: str = "notes") -> None:
     except (TypeError, ValueError) as e:
         raise ValueError(f"crop must be True, False or a (lowest, highest) MIDI pitch pair; got {crop!r}.") from e
     ax.set_ylim(lo - 0.5, hi + 0.5)
-    if hi - lo <= 24:
-        # Two octaves or less: C alone would leave one or two labels, so mark C, E and G.
+    if hi - lo <= 30:
+        # Up to two and a half octaves C alone leaves two or three labels: mark C, E and G.
         ticks = [m for m in range(lo, hi + 1) if m % 12 in (0, 4, 7)]
         ax.set_yticks(ticks)
         ax.set_yticklabels([note_name(m) if labels == "notes" else str(m) for m in ticks])
@@ -219,8 +223,10 @@ def _comparison_legend(ax: Axes, counts: tuple[int, int, int] | None = None, alp
         )
         for n, c, k in zip(names, colors, counts or (None,) * 3)
     ]
-    # One row above the Axes: it never hides a note (a title set later is lifted over it).
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False, borderaxespad=0.2, handlelength=1.2, columnspacing=1.0)
+    # Inside the top right corner, where a full roll is nearly always empty (C7 and up) and a
+    # cropped one gets headroom (LEGEND_HEADROOM): out of the way of any title set later.
+    ax.legend(handles=handles, loc="upper right", ncol=3, framealpha=0.85, borderaxespad=0.3,
+              handlelength=1.2, columnspacing=1.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,9 +321,15 @@ def spectrogram(
         hi = sample_rate / 2 if fmax is None else float(fmax)
         # n_bins + 2 edges equally spaced in mel; band k is centred on edge k + 1.
         centres = _mel_to_hz(np.linspace(_hz_to_mel(lo), _hz_to_mel(hi), n_bins + 2))[1:-1]
-        candidates = [f for f in (100, 200, 500, 1000, 2000, 4000, 8000, 16000) if centres[0] <= f <= centres[-1]]
-        ax.set_yticks(np.interp(candidates, centres, np.arange(n_bins)))
-        ax.set_yticklabels([f"{f // 1000}k" if f >= 1000 else str(f) for f in candidates])
+        ticks, tick_labels = [], []
+        for f in (100, 200, 500, 1000, 2000, 4000, 8000, 16000):
+            position = float(np.interp(f, centres, np.arange(n_bins)))
+            # Skip a tick that would crowd the previous one (low bands are nearly linear).
+            if centres[0] <= f <= centres[-1] and (not ticks or position - ticks[-1] >= n_bins / 12):
+                ticks.append(position)
+                tick_labels.append(f"{f // 1000}k" if f >= 1000 else str(f))
+        ax.set_yticks(ticks)
+        ax.set_yticklabels(tick_labels)
     elif y_axis == "cqt":
         lo = 27.5 if fmin is None else float(fmin)
         # MIDI pitch of every bin; ticks on the bins nearest to each C.
@@ -414,13 +426,13 @@ def roll_comparison(
     ax.imshow(image, origin="lower", aspect="auto", extent=_roll_extent(image.shape[1], frame_rate),
               interpolation="nearest")
     _key_axis(ax, labels)
-    _crop_keys(ax, crop, [(image != BACKGROUND_COLOR).any(axis=2).T], labels)
+    _crop_keys(ax, crop, [(image != BACKGROUND_COLOR).any(axis=2).T], labels, LEGEND_HEADROOM if legend else 0.0)
     ax.set_xlabel("time (s)")
-    if title:
-        ax.set_title(title, pad=16 if legend else 6)  # above the legend row
     if legend:
         counts = tuple(int(np.all(image == c, axis=2).sum()) for c in (TP_COLOR, FP_COLOR, FN_COLOR))
         _comparison_legend(ax, counts)
+    if title:
+        ax.set_title(title)
     return ax
 
 
@@ -479,10 +491,10 @@ def posteriorgram(
         _comparison_legend(ax, counts)
         rolls.append(ref)
     _key_axis(ax, labels)
-    _crop_keys(ax, crop, rolls, labels)
+    _crop_keys(ax, crop, rolls, labels, LEGEND_HEADROOM if reference is not None else 0.0)
     ax.set_xlabel("time (s)")
     if title:
-        ax.set_title(title, pad=16 if reference is not None else 6)  # above the legend row
+        ax.set_title(title)
     if colorbar:
         ax.figure.colorbar(image, ax=ax, label="probability")
     return ax
@@ -606,7 +618,9 @@ def confusion_matrix(
         raise ValueError(f"cm must be a square (C, C) matrix; got shape {cm.shape}.")
     labels = list(labels)
     if len(labels) != cm.shape[0]:
-        raise ValueError(f"cm is {cm.shape[0]} x {cm.shape[1]} but {len(labels)} labels were given: give one per class.")
+        raise ValueError(
+            f"cm is {cm.shape[0]} x {cm.shape[1]} but {len(labels)} labels were given: give one per class."
+        )
     if normalize:
         totals = cm.sum(axis=1, keepdims=True)
         cm = np.divide(cm, totals, out=np.zeros_like(cm), where=totals > 0)

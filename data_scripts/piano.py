@@ -36,6 +36,7 @@ import json
 import multiprocessing
 import os
 import pathlib
+import re
 import shutil
 import sys
 import time
@@ -131,8 +132,8 @@ def _title(folder: str, stem: str) -> str:
 def corpus_pieces() -> list[Piece]:
     """Every candidate piece of music21's corpus, in a fixed order.
 
-    Versions of one piece (``bwv18.5-lz`` and ``bwv18.5-w``, the ``-sc``/``-inst`` variants) are
-    kept once, the first by name, so no piece can land in two splits.
+    Versions of one piece (``bwv18.5-lz`` and ``bwv18.5-w``, the ``-sc``/``-inst``/``_old``
+    variants) are kept once, the first by name, so no piece can land in two splits.
 
     Returns:
         The pieces sorted by source and file name; ``Piece.index`` is the position in this list.
@@ -148,7 +149,8 @@ def corpus_pieces() -> list[Piece]:
         )
         for path in paths:
             stem = path.name[: -len(suffix)]
-            work = (folder, stem.split("-")[0])  # "bwv18.5-lz" and "bwv18.5-w" are one work
+            # "bwv18.5-lz" and "bwv18.5-w", "madrigal.3.1" and "madrigal.3.1_old" are one work.
+            work = (folder, re.split(r"[-_]", stem)[0])
             if work in seen:
                 continue
             seen.add(work)
@@ -228,8 +230,9 @@ def read_score(corpus_path: str) -> ScoreNotes:
     # forceSource/storePickle: read the file itself and write no cache, so builds depend on the
     # corpus file only.
     score = converter.parse(path, forceSource=True, storePickle=False)
-    score = score.toSoundingPitch()  # a horn part is notated a fifth above where it sounds
-    score = score.stripTies()  # one note per sounded key, not one per tied notehead
+    # In place: copying a score costs more than parsing it.
+    score.toSoundingPitch(inPlace=True)  # a horn part is notated a fifth above where it sounds
+    score.stripTies(inPlace=True)  # one note per sounded key, not one per tied notehead
     rows = []
     for part in score.parts:
         for n in part.recurse().notes:

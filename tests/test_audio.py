@@ -105,6 +105,8 @@ def test_save_refuses_samples_first_and_unknown_formats(tmp_path):
         save_audio(tmp_path / "a.wav", np.zeros((1, 2, 100)), 16000)
     with pytest.raises(ValueError, match="extension"):
         save_audio(tmp_path / "a.xyz", np.zeros(100), 16000)
+    with pytest.raises(ValueError, match="32768"):
+        save_audio(tmp_path / "a.wav", np.zeros(100, np.int16), 16000)
 
 
 # --- resampling ----------------------------------------------------------------------------
@@ -125,6 +127,8 @@ def test_resample_torch_batch_and_ratio():
     assert resample(x, 22050, 22050) is x
     with pytest.raises(ValueError, match="target_sr"):
         resample(x, 22050, 0)
+    with pytest.raises(ValueError, match="32768"):
+        resample(np.zeros(100, np.int16), 16000, 22050)
 
 
 # --- log-mel -------------------------------------------------------------------------------

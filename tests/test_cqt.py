@@ -35,7 +35,8 @@ def test_shapes_of_a_training_batch():
     cqt = BasicPitchCQT()(audio)
     assert cqt.shape == (2, C.ANNOT_N_FRAMES, C.N_CQT_BINS)  # (B, 172, 309), time first
     # normalised log: every example spans exactly [0, 1]
-    assert torch.allclose(cqt.amin(dim=(1, 2)), torch.zeros(2)) and torch.allclose(cqt.amax(dim=(1, 2)), torch.ones(2))
+    assert torch.allclose(cqt.amin(dim=(1, 2)), torch.zeros(2))
+    assert torch.allclose(cqt.amax(dim=(1, 2)), torch.ones(2))
     stacked = harmonic_stacking(cqt)
     assert stacked.shape == (2, len(C.HARMONICS), C.ANNOT_N_FRAMES, C.N_FREQ_BINS_CONTOURS)  # (B, 8, 172, 264)
     assert BasicPitchCQT()(audio[0]).shape == (C.ANNOT_N_FRAMES, C.N_CQT_BINS)  # unbatched in, unbatched out

@@ -1,0 +1,1 @@
+"""Reference implementations the hidden tests compare students' code with (one module per homework part)."""

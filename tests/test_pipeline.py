@@ -1,0 +1,135 @@
+"""The grading pipeline end to end on a class of hw5 problem-set submissions.
+
+Reference -> every autograded point; untouched release -> none; each plausible mistake loses
+exactly the points of the cells it breaks; broken and hostile submissions are reported with their
+reason and neither stop the others nor change their grades. Then feedback and the CSV gradebook.
+"""
+import csv
+import json
+import shutil
+
+import pytest
+
+from autograder import grading
+from autograder.config import REPO
+from autograder.mistakes import MISTAKES, apply
+
+HW = "hw5_basic_pitch"
+NB = "problem_set.ipynb"
+CELL_TIMEOUT = 60
+
+
+def source_nb():
+    return json.loads((REPO / "solutions" / HW / NB).read_text())
+
+
+def code_cell(src):
+    return {"cell_type": "code", "execution_count": None, "id": "injected", "metadata": {}, "outputs": [],
+            "source": src}
+
+
+def write(folder, nb):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / NB).write_text(nb if isinstance(nb, str) else json.dumps(nb))
+
+
+def with_cell_after_setup(src):
+    nb = source_nb()
+    at = next(i for i, c in enumerate(nb["cells"]) if c.get("id") == "setup") + 1
+    nb["cells"].insert(at, code_cell(src))
+    return nb
+
+
+def without(grade_id):
+    nb = source_nb()
+    nb["cells"] = [c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") != grade_id]
+    return nb
+
+
+def duplicated(grade_id):
+    nb = source_nb()
+    i = next(i for i, c in enumerate(nb["cells"]) if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+    copy = json.loads(json.dumps(nb["cells"][i]))
+    copy["id"] = "a-copy"
+    nb["cells"].insert(i, copy)
+    return nb
+
+
+ATTACKS = {
+    "attack_invalid_json": '{"cells": [ this is not json',
+    "attack_deleted_cell": without("test_a1_impulse_box"),
+    "attack_duplicated_cell": duplicated("test_b2_public"),
+    "attack_dead_kernel": with_cell_after_setup("import os\nos._exit(1)"),
+    "attack_kills_grader": with_cell_after_setup("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"),
+    "attack_gradebook": with_cell_after_setup(
+        "import pathlib\nfor p in pathlib.Path('../../..').resolve().glob('gradebook.db*'):\n"
+        "    p.write_bytes(b'not a database')"),
+    "attack_endless_loop": with_cell_after_setup("while True:\n    pass"),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("class")
+    subs = tmp / "submissions"
+    reference = REPO / "solutions" / HW / NB
+    for student in ("aa_early_reference", "reference"):
+        (subs / student).mkdir(parents=True)
+        shutil.copy2(reference, subs / student / NB)
+    (subs / "untouched").mkdir()
+    shutil.copy2(REPO / "assignments" / HW / NB, subs / "untouched" / NB)
+    for i, mistake in enumerate(MISTAKES[HW]):
+        apply(mistake, HW, subs / f"mistake_{i}")
+    for student, nb in ATTACKS.items():
+        write(subs / student, nb)
+    workspace = tmp / "grading"
+    results = {r.student: r for r in grading.grade(subs, workspace, HW, CELL_TIMEOUT)}
+    return results, workspace, tmp
+
+
+def test_reference_full_untouched_zero(graded):
+    results, _, _ = graded
+    ref = results["reference"]
+    assert ref.status == "graded" and ref.auto_max > 0 and ref.auto_score == ref.auto_max, grading.format_table(list(results.values()))
+    assert results["untouched"].auto_score == 0
+    assert ref.manual_max > 0  # written answers wait for the formgrader
+
+
+@pytest.mark.parametrize("index", range(len(MISTAKES[HW])), ids=[m.name for m in MISTAKES[HW]])
+def test_each_mistake_loses_exactly_its_points(graded, index):
+    results, _, _ = graded
+    mistake, ref = MISTAKES[HW][index], results["reference"]
+    got = results[f"mistake_{index}"]
+    lost = {cell for cell, score in got.cell_scores.items() if score < ref.cell_scores[cell]}
+    assert lost == set(mistake.loses), (mistake.name, got.cell_scores)
+
+
+def test_broken_and_hostile_submissions_are_reported(graded):
+    results, _, _ = graded
+    table = grading.format_table(list(results.values()))
+    assert results["attack_invalid_json"].status == "failed"
+    assert "not a readable notebook" in results["attack_invalid_json"].reason
+    for student, word in [("attack_deleted_cell", "deleted"), ("attack_duplicated_cell", "duplicated")]:
+        r = results[student]
+        assert r.status == "graded" and word in r.reason and r.auto_score == results["reference"].auto_max, table
+    assert results["attack_kills_grader"].status == "failed" and "killed" in results["attack_kills_grader"].reason, table
+    assert results["attack_gradebook"].status == "failed", table
+    assert results["attack_dead_kernel"].auto_score == 0 or results["attack_dead_kernel"].status == "failed", table
+    assert results["attack_dead_kernel"].reason, table
+    # an endless loop costs its cell, not the submission: the cell is interrupted, the rest graded
+    assert results["attack_endless_loop"].status == "graded", table
+    assert results["attack_endless_loop"].auto_score == results["reference"].auto_max, table
+
+
+def test_grades_survive_attacks_feedback_and_export(graded):
+    results, workspace, tmp = graded
+    # the first student was graded before every attack: its grades are still in the gradebook
+    csv_path = grading.export(workspace, tmp / "grades.csv")
+    rows = {row["student_id"]: row for row in csv.DictReader(csv_path.open())}
+    assert float(rows["aa_early_reference"]["raw_score"]) == results["reference"].auto_max
+    assert float(rows["untouched"]["raw_score"]) == 0.0
+    files = grading.feedback(workspace, HW)
+    students = {f.parent.parent.name for f in files}
+    assert {"aa_early_reference", "reference", "untouched"} <= students
+    html = (workspace / "feedback" / "reference" / HW / "problem_set.html").read_text()
+    assert "test_b2_hidden" in html or "Hidden tests" in html
