@@ -232,7 +232,7 @@ def synthesize(midi, sample_rate: int = 16000, peak: float = 0.9) -> np.ndarray:
     pm = midi.to_pretty_midi() if isinstance(midi, Notes) else midi
     if not any(inst.notes for inst in pm.instruments):
         return np.zeros(int(sample_rate * 0.5), np.float32)
-    audio = pm.fluidsynth(fs=sample_rate, sf2_path=str(soundfont_path()))
+    audio = pm.fluidsynth(fs=sample_rate, synthesizer=str(soundfont_path()))
     top = np.abs(audio).max()
     if top > 0:
         audio = audio * (peak / top)
