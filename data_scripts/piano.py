@@ -1,9 +1,9 @@
 """Build the embedded piano transcription set: corpus scores rendered as piano performances.
 
-No download: the pieces are scores from music21's bundled corpus (Bach's chorales and a few
-other pieces, Monteverdi's madrigals), each played by a simulated pianist -- a random tempo,
-transposition, dynamics, accents and slightly uneven timing -- and rendered to audio with
-FluidSynth. The labels are exactly the notes of the MIDI files written, so unlike a recording
+No download: the pieces are scores from music21's bundled corpus (400 Bach works, nearly all
+four-part chorales, and 48 Monteverdi madrigals; every voice played on one piano), each played
+by a simulated pianist -- a random tempo, transposition, dynamics, accents and slightly uneven
+timing -- and rendered to audio with FluidSynth. The labels are exactly the notes of the MIDI files written, so unlike a recording
 the ground truth is perfect.
 
 The set is stored in MAESTRO v3's layout, so one loader (:mod:`data_scripts.maestro`) reads
@@ -28,6 +28,7 @@ Used by: hw4_transcription and the hw5 problem set (through ``data_scripts.maest
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import csv
 import dataclasses
 import hashlib
@@ -85,7 +86,7 @@ _POOL_PERIOD = 10
 # The simulated pianist: ranges each rendition draws from.
 TRANSPOSE_SEMITONES = 4  # -4..+4
 TEMPO_QPM = (60.0, 120.0)  # quarter notes per minute
-PIECE_VELOCITY = (50.0, 90.0)  # the rendition's overall dynamic
+PIECE_VELOCITY = (45.0, 85.0)  # the rendition's overall dynamic
 VELOCITY_LIMITS = (30, 120)
 ACCENT = 12.0  # velocity added to a downbeat (music21 beat strength 1); weaker beats get less
 TOP_VOICE_ACCENT = 6.0  # the highest note of a chord carries the tune: play it a bit louder
@@ -365,6 +366,8 @@ def _render_piece(task: _Task) -> list[dict]:
         # Render what the file holds, so the audio and the labels (read from the file) agree.
         written = pretty_midi.PrettyMIDI(str(midi_path))
         audio = synthesize(written, SAMPLE_RATE)
+        # soundfile directly, not course.audio.save_audio: that would import torch in every
+        # worker, and 16-bit PCM WAV has no time-stamped PEAK chunk to scrub.
         sf.write(str(wav_path), audio, SAMPLE_RATE, subtype="PCM_16", format="WAV")
         rows.append(
             {
@@ -457,6 +460,22 @@ def _remove_stale_partials(root: pathlib.Path) -> None:
             pass  # another user's live process
 
 
+def _render_all(tasks: list[_Task], workers: int) -> list[list[dict]]:
+    """Every task's rows, in task order, rendered by ``workers`` processes."""
+    if workers > 1:
+        # spawn, not fork: a process forked while another thread holds a lock (torch's thread
+        # pool after any tensor op, in a notebook or pytest) can wait on that lock forever.
+        # The executor, unlike multiprocessing.Pool, raises when a worker cannot start (e.g. the
+        # caller's main module cannot be re-imported, as with `python -`) instead of hanging.
+        context = multiprocessing.get_context("spawn")
+        try:
+            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+                return list(pool.map(_render_piece, tasks, chunksize=1))
+        except concurrent.futures.BrokenExecutor as e:
+            print(f"data_scripts.piano: worker processes failed ({e}); rendering in this process.", file=sys.stderr)
+    return [_render_piece(t) for t in tasks]
+
+
 def build_piano_dataset(
     root: str | os.PathLike | None = None,
     profile_name: str | None = None,
@@ -518,12 +537,7 @@ def build_piano_dataset(
             for piece in chosen[split]
         ]
         workers = max(1, min(workers or profile.num_workers, os.cpu_count() or 1, len(tasks)))
-        if workers == 1:
-            results = [_render_piece(t) for t in tasks]
-        else:
-            # spawn: fresh interpreters, safe even where the caller has started threads (torch).
-            with multiprocessing.get_context("spawn").Pool(workers) as pool:
-                results = pool.map(_render_piece, tasks, chunksize=1)
+        results = _render_all(tasks, workers)
         rows = sorted((row for rs in results for row in rs), key=lambda r: (SPLITS.index(r["split"]), r["midi_filename"]))
         _write_metadata(partial, rows)
         (partial / INCOMPLETE_MARKER).unlink()
@@ -544,6 +558,9 @@ def _move_into_place(partial: pathlib.Path, root: pathlib.Path, profile: str, se
     try:
         os.rename(partial, root)
     except OSError:
+        if old is not None and not root.exists():
+            os.rename(old, root)  # put the previous set back rather than leave nothing
+            old = None
         # Another build finished first: keep its set if it is the one we wanted.
         if is_complete(root) and _same_build(root, profile, seed):
             shutil.rmtree(partial, ignore_errors=True)

@@ -1,0 +1,31 @@
+"""``python -m data_scripts build --profile ci|cpu|gpu [--seed 0] [--force]``: build every embedded
+dataset of a profile into its default folder (``data/<profile>/<name>``); sets already built are
+kept. Used by ``run.sh`` (``bash run.sh data``)."""
+from __future__ import annotations
+
+import argparse
+import time
+
+from course.profiles import PROFILE_NAMES
+from data_scripts import piano
+
+# (build(profile_name=, seed=, force=) -> root, summary(root) -> one line) per embedded dataset
+BUILDERS = ((piano.build_piano_dataset, piano.summary),)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m data_scripts", description="Build the embedded datasets.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="build the embedded datasets of a profile")
+    build.add_argument("--profile", choices=PROFILE_NAMES, default=None, help="default: COURSE_PROFILE or the machine's")
+    build.add_argument("--seed", type=int, default=0)
+    build.add_argument("--force", action="store_true", help="rebuild sets that are already complete")
+    args = parser.parse_args(argv)
+    for builder, summary in BUILDERS:
+        start = time.perf_counter()
+        root = builder(profile_name=args.profile, seed=args.seed, force=args.force)
+        print(f"{summary(root)}; {time.perf_counter() - start:.1f} s -> {root}")
+
+
+if __name__ == "__main__":
+    main()
