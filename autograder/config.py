@@ -44,8 +44,10 @@ def configure(c: Config, root: pathlib.Path | str, cell_timeout: int = DEFAULT_C
     c.ExecutePreprocessor.timeout = cell_timeout
     c.Execute.timeout = cell_timeout
     c.Execute.interrupt_on_timeout = True
-    # A deleted test cell comes back from the gradebook rather than granting its points away.
-    c.OverwriteCells.add_missing_cells = True
+    # A deleted grade cell scores 0 (nbgrader's default). Re-adding it from the gradebook
+    # (OverwriteCells.add_missing_cells) would show a deleted written answer's model solution in
+    # the feedback, and in nbgrader 0.9.6 it crashes on a submission with duplicated cells.
+    c.OverwriteCells.add_missing_cells = False
     c.LimitOutput.max_lines = 200
     return c
 

@@ -69,15 +69,23 @@ def generate_releases(homeworks=None, release_root: pathlib.Path | None = None) 
 # --------------------------------------------------------------------------- workspace
 
 
+def _refresh_source(workspace: pathlib.Path) -> None:
+    """(Re)copy ``solutions/`` to the workspace's ``source/``.
+
+    A copy, not a link: a hostile submission runs next to it and must not reach solutions/; and a
+    fresh copy before every submission undoes whatever the previous one did to it.
+    """
+    source = workspace / "source"
+    if source.exists():
+        shutil.rmtree(source)
+    shutil.copytree(REPO / "solutions", source, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+
+
 def init_workspace(workspace: pathlib.Path, cell_timeout: int) -> pathlib.Path:
     """Create (or refresh) a grading workspace: a copy of ``solutions/`` as nbgrader's source."""
     workspace = pathlib.Path(workspace).resolve()
     workspace.mkdir(parents=True, exist_ok=True)
-    source = workspace / "source"
-    if source.exists():
-        shutil.rmtree(source)
-    # A copy, not a link: a hostile submission runs next to it and must not reach solutions/.
-    shutil.copytree(REPO / "solutions", source, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    _refresh_source(workspace)
     (workspace / "nbgrader_config.py").write_text(
         "# Written by `python -m autograder grade`; lets `nbgrader formgrader` work in this folder.\n"
         "from autograder.config import configure\n"
@@ -131,8 +139,8 @@ def _inspect(workspace: pathlib.Path, homework: str, student: str) -> tuple[str,
 
     Returns:
         ``(fatal, notes)``: why it cannot be graded at all (a missing or unreadable notebook), and
-        what nbgrader will repair on its own but the instructor should hear about (deleted cells are
-        restored from the source, later copies of duplicated cells lose their grading role).
+        what nbgrader copes with but the instructor should hear about (deleted grade cells score 0,
+        only the last copy of a duplicated cell is graded).
     """
     import nbformat
 
@@ -152,10 +160,27 @@ def _inspect(workspace: pathlib.Path, homework: str, student: str) -> tuple[str,
         missing = [g for g in expected if g not in found]
         doubled = sorted({g for g in found if found.count(g) > 1})
         if missing:
-            notes.append(f"{source.name}: deleted cells {', '.join(missing)} (restored from the source)")
+            notes.append(f"{source.name}: deleted cells {', '.join(missing)} (scored 0)")
         if doubled:
+            _keep_last_copy(nb, doubled)
+            nbformat.write(nb, str(path))  # the workspace's copy; the collected original is untouched
             notes.append(f"{source.name}: duplicated cells {', '.join(doubled)} (only the last copy is graded)")
     return "", "; ".join(notes)
+
+
+def _keep_last_copy(nb, grade_ids) -> None:
+    """Make every copy but the last of a duplicated grade cell an ordinary cell.
+
+    nbgrader's own DeduplicateIds means to do this, but in 0.9.6 it leaves an empty ``nbgrader``
+    entry that later preprocessors reject, failing the whole submission (jupyter/nbgrader#1083).
+    """
+    seen = set()
+    for cell in reversed(nb.cells):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in grade_ids:
+            if grade_id in seen:
+                del cell.metadata["nbgrader"]
+            seen.add(grade_id)
 
 
 def _scores_snapshot(db: pathlib.Path) -> dict:
@@ -176,15 +201,24 @@ def _db_intact(db: pathlib.Path) -> bool:
         return False
 
 
+_KNOWN_FAILURES = (  # (text in nbgrader's log, what it means for the instructor)
+    ("DeadKernelError", "the kernel died while running the notebook (os._exit, a crash or out of memory)"),
+    ("UnresponsiveKernelError", "the kernel stopped answering"),
+    ("CellTimeoutError", "a cell ran past the per-cell time limit"),
+    ("NotJSONError", "the notebook is not valid JSON"),
+    ("file is not a database", "the gradebook was damaged while this submission ran"),
+)
+
+
 def _summarise_failure(stdout: str, stderr: str) -> str:
+    """One line saying why nbgrader failed on a submission, from its log."""
     text = (stdout or "") + "\n" + (stderr or "")
-    for marker in ("DeadKernelError", "CellTimeoutError", "Timeout", "UnresponsiveKernelError",
-                   "duplicate", "Duplicate", "NotJSONError", "ValidationError", "MissingEntry"):
+    for marker, meaning in _KNOWN_FAILURES:
         if marker in text:
-            line = next(ln for ln in text.splitlines() if marker in ln)
-            return line.strip()[:200]
-    errors = [ln.strip() for ln in text.splitlines() if "ERROR" in ln or "Error" in ln]
-    return (errors[-1] if errors else text.strip().splitlines()[-1] if text.strip() else "no output")[:200]
+            return meaning
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if "Error" in ln and "Please see the" not in ln]
+    return (errors[-1] if errors else lines[-1] if lines else "nbgrader failed without a message")[:200]
 
 
 def autograde_one(workspace: pathlib.Path, homework: str, student: str, cell_timeout: int,
@@ -194,9 +228,11 @@ def autograde_one(workspace: pathlib.Path, homework: str, student: str, cell_tim
     if fatal:
         return False, fatal
     db = _db_path(workspace)
-    backup = db.with_suffix(".db.bak")
-    shutil.copy2(db, backup)
+    # The copy is kept in this process's memory: the submission runs as the same user and could
+    # reach any file we write, but not the grader's memory.
+    saved = db.read_bytes()
     before = _scores_snapshot(db)
+    _refresh_source(workspace)
     n_cells = sum(len(json.loads(p.read_text())["cells"]) for p in (workspace / "source" / homework).glob("*.ipynb"))
     limit = cell_timeout * 2 + 30 * n_cells + 120  # a whole-run bound beyond nbgrader's per-cell one
     cmd = [sys.executable, "-m", "autograder", "_autograde_one", "--workspace", str(workspace),
@@ -219,14 +255,20 @@ def autograde_one(workspace: pathlib.Path, homework: str, student: str, cell_tim
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)  # kernels or children the submission left behind
     # Grades of the others must be exactly as before; anything else means tampering or a crash.
-    after = _scores_snapshot(db) if _db_intact(db) else None
+    intact = _db_intact(db)
+    after = _scores_snapshot(db) if intact else None
     others_changed = after is None or any(after.get(k) != v for k, v in before.items()
                                           if not _belongs_to(db, k, student))
+    if not intact:
+        ok, reason = False, "the submission damaged the gradebook; its grades were discarded"
     if not ok or others_changed:
-        shutil.copy2(backup, db)
+        for leftover in db.parent.glob(db.name + "-*"):  # a journal of the broken run
+            leftover.unlink()
+        db.write_bytes(saved)
+        # its half-written output would trip feedback and export, which read every autograded folder
+        shutil.rmtree(workspace / "autograded" / student / homework, ignore_errors=True)
         if ok:
             ok, reason = False, "the submission tampered with the gradebook; its grades were discarded"
-    backup.unlink(missing_ok=True)
     return ok, "; ".join(r for r in (reason, notes) if r)
 
 
@@ -311,10 +353,18 @@ def _is_solution(cell) -> bool:
 
 
 def feedback(workspace: pathlib.Path, homework: str) -> list[pathlib.Path]:
-    """HTML feedback per student (``nbgrader generate_feedback``); returns the files written."""
-    config = make_config(workspace)
-    _check(_api(config).generate_feedback(homework, force=True), f"generate feedback for {homework}")
-    return sorted((pathlib.Path(workspace) / "feedback").glob(f"*/{homework}/*.html"))
+    """HTML feedback per autograded student (``nbgrader generate_feedback``); returns the files.
+
+    One student at a time, so that one student's problem is reported without stopping the rest.
+    """
+    workspace = pathlib.Path(workspace)
+    api = _api(make_config(workspace))
+    for folder in sorted((workspace / "autograded").glob(f"*/{homework}")):
+        student = folder.parent.name
+        result = api.generate_feedback(homework, student_id=student, force=True)
+        if not result.get("success"):
+            log.warning("no feedback for %s: %s", student, _summarise_failure(result.get("log", ""), result.get("error", "")))
+    return sorted((workspace / "feedback").glob(f"*/{homework}/*.html"))
 
 
 def export(workspace: pathlib.Path, to: pathlib.Path) -> pathlib.Path:
