@@ -59,9 +59,13 @@ def main(argv=None) -> int:
     p.add_argument("--timeout", type=int, required=True)
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
-    # nbgrader's own loggers are chatty; their errors still reach the result of each call.
-    logging.getLogger("traitlets").setLevel(logging.WARNING)
+    # nbgrader's apps log every file they touch; only their errors matter here, and those also
+    # come back in each call's result. Our own progress lines go to stdout.
+    logging.basicConfig(level=logging.ERROR, format="%(message)s", stream=sys.stderr)
+    logging.getLogger().handlers[0].setLevel(logging.ERROR)  # nbgrader's API logger is set to INFO
+    logging.getLogger("autograder").setLevel(logging.INFO)
+    logging.getLogger("autograder").addHandler(logging.StreamHandler(sys.stdout))
+    logging.getLogger("autograder").propagate = False
 
     from autograder import grading
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import pathlib
 import sys
+import tempfile
 
 from traitlets.config import Config
 
@@ -33,11 +34,17 @@ def configure(c: Config, root: pathlib.Path | str, cell_timeout: int = DEFAULT_C
     """Fill an nbgrader ``Config`` for the course root ``root``."""
     root = pathlib.Path(root).resolve()
     c.CourseDirectory.root = str(root)
+    c.Application.log_level = "ERROR"  # nbgrader logs every file it touches; errors still come through
     c.CourseDirectory.course_id = "dl4ma"
     c.CourseDirectory.source_directory = source
     c.CourseDirectory.release_directory = release
     c.CourseDirectory.db_url = f"sqlite:///{(db_path or root / 'gradebook.db').resolve()}"
     # Data, checkpoints and caches beside a notebook are not part of a release or a submission.
+    # No exchange is used (submissions are collected into a folder): keep nbgrader from probing
+    # the system-wide default exchange directory.
+    exchange = pathlib.Path(tempfile.gettempdir()) / "dl4ma-nbgrader-exchange"
+    exchange.mkdir(exist_ok=True)
+    c.Exchange.root = str(exchange)
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.pt", "*.ckpt", "outputs"]
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
