@@ -184,12 +184,14 @@ def _keep_last_copy(nb, grade_ids) -> None:
 
 
 def _scores_snapshot(db: pathlib.Path) -> dict:
-    """Every grade row (id -> scores), to see whether a run touched another student's grades."""
+    """Every grade row: id -> (student, auto, manual, extra credit), to see what a run touched."""
     if not db.exists():
         return {}
     with contextlib.closing(sqlite3.connect(str(db))) as con:
-        rows = con.execute("SELECT grade.id, auto_score, manual_score, extra_credit, submitted_notebook.id "
-                           "FROM grade JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id").fetchall()
+        rows = con.execute(
+            "SELECT grade.id, submitted_assignment.student_id, auto_score, manual_score, extra_credit FROM grade "
+            "JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
+            "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id").fetchall()
     return {row[0]: row[1:] for row in rows}
 
 
@@ -257,8 +259,7 @@ def autograde_one(workspace: pathlib.Path, homework: str, student: str, cell_tim
     # Grades of the others must be exactly as before; anything else means tampering or a crash.
     intact = _db_intact(db)
     after = _scores_snapshot(db) if intact else None
-    others_changed = after is None or any(after.get(k) != v for k, v in before.items()
-                                          if not _belongs_to(db, k, student))
+    others_changed = after is None or any(after.get(k) != v for k, v in before.items() if v[0] != student)
     if not intact:
         ok, reason = False, "the submission damaged the gradebook; its grades were discarded"
     if not ok or others_changed:
@@ -270,16 +271,6 @@ def autograde_one(workspace: pathlib.Path, homework: str, student: str, cell_tim
         if ok:
             ok, reason = False, "the submission tampered with the gradebook; its grades were discarded"
     return ok, "; ".join(r for r in (reason, notes) if r)
-
-
-def _belongs_to(db: pathlib.Path, grade_id: str, student: str) -> bool:
-    with contextlib.closing(sqlite3.connect(str(db))) as con:
-        row = con.execute(
-            "SELECT submitted_assignment.student_id FROM grade "
-            "JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
-            "JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id "
-            "WHERE grade.id = ?", (grade_id,)).fetchone()
-    return bool(row) and row[0] == student
 
 
 def run_autograde_child(workspace: pathlib.Path, homework: str, student: str, cell_timeout: int) -> int:
