@@ -74,7 +74,7 @@ def rubric(homework: str) -> str:
             meta = cell.get("metadata", {}).get("nbgrader", {})
             if meta.get("solution") and meta.get("grade") and cell["cell_type"] == "markdown":
                 text = "".join(cell["source"])
-                match = re.search(r"\*\*Rubric.*", text, re.S)
+                match = re.search(r"\*\*Rubric.*?(?=### END SOLUTION|$)", text, re.S)
                 out.append(f"## {path.stem} / {meta['grade_id']} ({meta['points']} pts)\n"
                            + (match.group(0).strip() if match else "(no rubric written)"))
     return "\n\n".join(out) or f"No written answers in {homework}."

@@ -60,3 +60,10 @@ def test_leak_detector_finds_planted_solution(tmp_path):
     (tmp_path / "nb.ipynb").write_text('{"cells": ["### BEGIN SOLUTION"]}')
     (tmp_path / "autograder").mkdir()
     assert len(find_leaks(tmp_path)) == 2
+
+
+def test_rubric_is_read_from_the_solutions():
+    from autograder.bundle import rubric
+
+    text = rubric("hw5_basic_pitch")
+    assert text.count("**Rubric") == 3 and "END SOLUTION" not in text
