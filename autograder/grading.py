@@ -270,7 +270,20 @@ def autograde_one(workspace: pathlib.Path, homework: str, student: str, cell_tim
         shutil.rmtree(workspace / "autograded" / student / homework, ignore_errors=True)
         if ok:
             ok, reason = False, "the submission tampered with the gradebook; its grades were discarded"
+    if ok:
+        notes = "; ".join(n for n in (notes, _timeouts(workspace, homework, student)) if n)
     return ok, "; ".join(r for r in (reason, notes) if r)
+
+
+def _timeouts(workspace: pathlib.Path, homework: str, student: str) -> str:
+    """Cells nbgrader interrupted at the per-cell time limit (graded as errors, worth reporting)."""
+    hits = []
+    for path in sorted((workspace / "autograded" / student / homework).glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        n = sum(1 for c in cells for o in c.get("outputs", []) if o.get("ename") == "CellTimeoutError")
+        if n:
+            hits.append(f"{path.name}: {n} cell(s) interrupted at the time limit")
+    return "; ".join(hits)
 
 
 def run_autograde_child(workspace: pathlib.Path, homework: str, student: str, cell_timeout: int) -> int:
@@ -300,7 +313,10 @@ def grade(submissions: pathlib.Path, workspace: pathlib.Path, homework: str,
     # nbgrader records the assignment's cells (hidden tests included) in the gradebook.
     _check(api.generate_assignment(homework, force=True, create=True), f"register {homework} in the gradebook")
     students = collect(submissions, workspace, homework)
-    env = {**os.environ, "COURSE_PROFILE": profile, "PYTHONWARNINGS": "ignore"}
+    # One thread per kernel: grading is often run beside other work (or several graders at once),
+    # and oversubscribed OpenMP threads slow torch down by an order of magnitude.
+    env = {**os.environ, "COURSE_PROFILE": profile, "PYTHONWARNINGS": "ignore", "OMP_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1"}
     results = []
     for student in students:
         ok, reason = autograde_one(workspace, homework, student, cell_timeout, env)

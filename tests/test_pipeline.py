@@ -120,6 +120,7 @@ def test_broken_and_hostile_submissions_are_reported(graded):
     # an endless loop costs its cell, not the submission: the cell is interrupted, the rest graded
     assert results["attack_endless_loop"].status == "graded", table
     assert results["attack_endless_loop"].auto_score == results["reference"].auto_max, table
+    assert "time limit" in results["attack_endless_loop"].reason, table
 
 
 def test_grades_survive_attacks_feedback_and_export(graded):
