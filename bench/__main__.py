@@ -90,6 +90,7 @@ def main(argv=None) -> int:
     parser.add_argument("--skip", default="", help="comma-separated: cqt,build,notebooks,demo")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    load_start = os.getloadavg()
     import torch
 
     lines = ["# Benchmarks", "",
@@ -101,6 +102,10 @@ def main(argv=None) -> int:
         if name not in skip:
             print(f"benchmark: {name}", flush=True)
             lines += run()
+    load = os.getloadavg()
+    lines.insert(3, f"Load average at the start {load_start[0]:.2f}, at the end {load[0]:.2f} (1 min): "
+                    "other work on the machine slows every figure here.")
+    lines.insert(4, "")
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

@@ -30,20 +30,17 @@ import numpy as np
 import torch
 
 from course.notes import MAX_MIDI, MIN_MIDI, Notes, notes_to_rolls
-from data_scripts.paths import INCOMPLETE_MARKER, MANIFEST_NAME, dataset_dir, is_partial_name
-
-CSV_NAME = "maestro-v3.0.0.csv"
-JSON_NAME = "maestro-v3.0.0.json"
-COLUMNS = (
-    "canonical_composer",
-    "canonical_title",
-    "split",
-    "year",
-    "midi_filename",
-    "audio_filename",
-    "duration",
+from data_scripts.paths import (
+    COLUMNS,
+    CSV_NAME,
+    INCOMPLETE_MARKER,
+    JSON_NAME,
+    MANIFEST_NAME,
+    SPLITS,
+    dataset_dir,
+    is_partial_name,
 )
-SPLITS = ("train", "validation", "test")
+
 SUSTAIN_CC = 64  # MIDI controller number of the sustain (damper) pedal
 PEDAL_DOWN = 64  # controller values >= 64 mean pressed
 

@@ -20,6 +20,13 @@ MANIFEST_NAME = "manifest.json"
 INCOMPLETE_MARKER = ".incomplete"  # written first by a build, removed just before the manifest
 _PARTIAL = re.compile(r"\.partial-\d+$")
 
+# MAESTRO v3's layout: its metadata files, their columns (in this order) and its splits. The
+# builder writes it and the loader reads it (data_scripts.piano, data_scripts.maestro).
+CSV_NAME = "maestro-v3.0.0.csv"
+JSON_NAME = "maestro-v3.0.0.json"
+COLUMNS = ("canonical_composer", "canonical_title", "split", "year", "midi_filename", "audio_filename", "duration")
+SPLITS = ("train", "validation", "test")
+
 
 def data_root() -> pathlib.Path:
     """The folder that holds every built dataset: ``$COURSE_DATA``, else ``<repo>/data``."""

@@ -47,8 +47,12 @@ import numpy as np
 from course.notes import MAX_MIDI, MIN_MIDI, Notes, check_fluidsynth, synthesize
 from course.profiles import PROFILE_NAMES, current
 from data_scripts.paths import (
+    COLUMNS,
+    CSV_NAME,
     INCOMPLETE_MARKER,
+    JSON_NAME,
     MANIFEST_NAME,
+    SPLITS,
     dataset_dir,
     is_complete,
     is_partial_name,
@@ -56,22 +60,10 @@ from data_scripts.paths import (
 )
 
 # Bump whenever a change alters the files built: a complete set of another version is rebuilt.
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2
 DATASET_NAME = "piano"
 SAMPLE_RATE = 16000
 YEAR = 2026  # MAESTRO groups files by recording year; the embedded set has one "year" folder
-SPLITS = ("train", "validation", "test")
-CSV_NAME = "maestro-v3.0.0.csv"
-JSON_NAME = "maestro-v3.0.0.json"
-CSV_COLUMNS = (
-    "canonical_composer",
-    "canonical_title",
-    "split",
-    "year",
-    "midi_filename",
-    "audio_filename",
-    "duration",
-)
 
 # Corpus sources: (music21 composer folder, file suffix, composer's name in the csv, file prefix).
 _SOURCES = (
@@ -395,11 +387,11 @@ def _sha256(path: pathlib.Path) -> str:
 def _write_metadata(out: pathlib.Path, rows: list[dict]) -> None:
     """MAESTRO's csv and its column-oriented json (``{"column": {"0": value, ...}}``)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     (out / CSV_NAME).write_text(buffer.getvalue())
-    columns = {c: {str(i): row[c] for i, row in enumerate(rows)} for c in CSV_COLUMNS}
+    columns = {c: {str(i): row[c] for i, row in enumerate(rows)} for c in COLUMNS}
     (out / JSON_NAME).write_text(json.dumps(columns, indent=1) + "\n")
 
 
@@ -511,12 +503,18 @@ def build_piano_dataset(
         if is_complete(root) and _same_build(root, profile.name, seed):
             return root
         what = read_manifest(root) if is_complete(root) else None
+        if what and (what.get("dataset"), what.get("profile"), what.get("seed")) == (DATASET_NAME, profile.name, seed):
+            # only the builder changed since: this set is stale, and rebuilding it is what set-up means
+            print(f"{root} was built by builder version {what.get('builder_version')}; rebuilding it "
+                  f"with version {BUILDER_VERSION}", file=sys.stderr)
+            force = True
         held = (
             f"the {what.get('dataset')} set of profile {what.get('profile')}, seed {what.get('seed')}, "
             f"builder version {what.get('builder_version')}"
             if what
             else "files but no manifest.json (an unfinished or foreign folder)"
         )
+    if root.exists() and not force:
         raise FileExistsError(
             f"{root} already holds {held}; wanted profile {profile.name}, seed {seed}, builder "
             f"version {BUILDER_VERSION}. Rebuild it with --force (force=True), or pass another --root."

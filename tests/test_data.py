@@ -223,3 +223,14 @@ def test_force_rebuilds_in_place_and_cli_summarises(ci_builds, tmp_path, capsys)
     piano.main(["--profile", "ci", "--seed", "1", "--root", str(root)])  # already built: instant
     line = capsys.readouterr().out.strip()
     assert line.startswith("piano (ci, seed 1)") and "train 3 pieces" in line and str(root) in line
+
+
+def test_a_set_from_an_older_builder_is_rebuilt(ci_builds, tmp_path):
+    a, _ = ci_builds
+    old = tmp_path / "piano"
+    shutil.copytree(a, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    manifest["builder_version"] = piano.BUILDER_VERSION - 1
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    piano.build_piano_dataset(old, "ci", seed=0)
+    assert (old / "manifest.json").read_bytes() == (a / "manifest.json").read_bytes()
