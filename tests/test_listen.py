@@ -3,7 +3,6 @@ import base64
 import io
 import pathlib
 import re
-import sys
 
 import matplotlib
 
@@ -14,8 +13,6 @@ import pytest  # noqa: E402
 import soundfile as sf  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from course import listen, plots  # noqa: E402
 from course.listen import Audition, Signal  # noqa: E402
@@ -247,8 +244,7 @@ def test_notebook_shows_widget_and_html_without_stderr():
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell(
-            "import os, sys\n"
-            f"sys.path.insert(0, {str(ROOT)!r})\n"
+            "import os\n"
             "os.environ.pop('COURSE_WIDGETS', None)\n"
             "import numpy as np\n"
             "from course.listen import Audition, Signal\n"

@@ -1,6 +1,4 @@
 """course.plots: shapes are checked, pictures say what they should (TP/FP/FN pixels, curves, counts)."""
-import pathlib
-import sys
 
 import matplotlib
 
@@ -10,9 +8,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from course import plots  # noqa: E402
 
