@@ -10,7 +10,7 @@ Notebooks never hard-code a size; they read it from :func:`current`::
 
     from course.profiles import current
     P = current()
-    P.piano.n_train_pieces, P.hw5.bce_steps
+    P.piano.n_train_pieces, P.hw4.steps, P.hw5.bce_steps
 
 Used by: every homework notebook, ``data_scripts`` (dataset sizes) and ``bench/``.
 """
@@ -34,6 +34,28 @@ class PianoDataSizes:
 
 
 @dataclasses.dataclass(frozen=True)
+class TranscriptionSizes:
+    """Sizes of hw4_transcription (Onsets and Frames on the piano set, ``course.transcription``).
+
+    ``gpu`` is KAIST GCT634 HW3's setting (batch 16, crops of 102400 samples = 200 frames,
+    ``cnn_unit`` 48, ``fc_unit`` 256, Adam 6e-4 decayed by 0.98 every 1000 steps, clipping at 3)
+    with 3000 steps; ``cpu`` is sized to train in under 10 minutes on 2 cores (bench/hw4_train.py).
+    """
+
+    batch_size: int  # crops per step
+    sequence_length: int  # crop length in samples, a multiple of 512 (102400 = 200 frames)
+    steps: int  # optimiser steps
+    cnn_unit: int  # channels C of the first two convolutions (the third has 2C)
+    fc_unit: int  # ConvStack output features per frame
+    rnn_unit: int  # BiLSTM hidden units per direction
+    lr: float  # Adam learning rate
+    lr_decay_steps: int  # StepLR period
+    lr_decay_rate: float  # StepLR factor
+    clip_grad_norm: float  # maximum total gradient norm
+    validation_interval: int  # validate every that many steps (0: only at the end)
+
+
+@dataclasses.dataclass(frozen=True)
 class ProblemSetSizes:
     """Sizes of the hw5 problem set (median filtering, weighted BCE)."""
 
@@ -46,6 +68,7 @@ class ProblemSetSizes:
 class Profile:
     name: str
     piano: PianoDataSizes
+    hw4: TranscriptionSizes
     hw5: ProblemSetSizes
     num_workers: int  # processes for the dataset build
 
@@ -54,18 +77,27 @@ _PROFILES = {
     "ci": Profile(
         name="ci",
         piano=PianoDataSizes(3, 1, 2, 1, 12.0),
+        hw4=TranscriptionSizes(batch_size=2, sequence_length=16384, steps=5, cnn_unit=4, fc_unit=16,
+                               rnn_unit=8, lr=6e-4, lr_decay_steps=10000, lr_decay_rate=0.98,
+                               clip_grad_norm=3.0, validation_interval=0),
         hw5=ProblemSetSizes(bce_steps=60, bce_weights=(1.0, 5.0, 20.0), n_pieces=2),
         num_workers=1,
     ),
     "cpu": Profile(
         name="cpu",
         piano=PianoDataSizes(60, 8, 8, 2, 40.0),
+        hw4=TranscriptionSizes(batch_size=8, sequence_length=51200, steps=600, cnn_unit=8, fc_unit=64,
+                               rnn_unit=64, lr=6e-4, lr_decay_steps=10000, lr_decay_rate=0.98,
+                               clip_grad_norm=3.0, validation_interval=0),
         hw5=ProblemSetSizes(bce_steps=300, bce_weights=(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0), n_pieces=8),
         num_workers=2,
     ),
     "gpu": Profile(
         name="gpu",
         piano=PianoDataSizes(300, 40, 40, 3, 90.0),
+        hw4=TranscriptionSizes(batch_size=16, sequence_length=102400, steps=3000, cnn_unit=48, fc_unit=256,
+                               rnn_unit=88, lr=6e-4, lr_decay_steps=1000, lr_decay_rate=0.98,
+                               clip_grad_norm=3.0, validation_interval=500),
         hw5=ProblemSetSizes(bce_steps=1000, bce_weights=(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0), n_pieces=40),
         num_workers=4,
     ),

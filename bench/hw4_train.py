@@ -1,0 +1,122 @@
+"""Train hw4's transcribers with a profile's sizes and score them on the piano test split.
+
+Prints, per model: training seconds (log-mel features excluded: they are computed once, before),
+steps, parameters, and the test split's frame F1, note F1 and note-with-offset F1
+(``course.transcription.evaluate``), with the load average before and after (the machine may be
+shared, which slows training). Sizes come from ``course.profiles`` (``P.hw4``); any of them can be
+overridden to try others. Run from the repository root::
+
+    python -m bench.hw4_train --profile cpu --model OnsetsAndFrames
+    python -m bench.hw4_train --profile cpu --all
+    python -m bench.hw4_train --profile cpu --model OnsetsAndFrames --cnn-unit 16 --steps 400
+
+The data must be built first (``python -m data_scripts build --profile cpu``).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import sys
+import time
+
+MODEL_NAMES = ("BasicOnsetsAndFrames", "BiLSTMOnly", "ConcatOnly", "OnsetsAndFrames")
+
+
+def load_average() -> str:
+    try:
+        return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def run(model_name: str, profile: str, sizes, threads: int | None, seed: int = 0,
+        train_set=None, test_set=None, validation_set=None) -> dict:
+    import torch
+
+    from course.training import seed_everything
+    from course.transcription import TranscriptionFeatures, build_model, count_parameters, evaluate, train
+    from data_scripts.maestro import MaestroDataset
+    from data_scripts.paths import dataset_dir
+
+    if threads:
+        torch.set_num_threads(threads)
+    root = dataset_dir("piano", profile)
+    train_set = train_set or MaestroDataset(root, "train")
+    test_set = test_set or TranscriptionFeatures(MaestroDataset(root, "test"))
+    seed_everything(seed)
+    model = build_model(model_name, sizes.cnn_unit, sizes.fc_unit, sizes.rnn_unit)
+    load_before = load_average()
+    history = train(model, train_set, sizes.steps, sizes.batch_size, sizes.sequence_length, lr=sizes.lr,
+                    lr_decay_steps=sizes.lr_decay_steps, lr_decay_rate=sizes.lr_decay_rate,
+                    clip_grad_norm=sizes.clip_grad_norm, validation_set=validation_set,
+                    validation_interval=sizes.validation_interval, device="cpu", seed=seed)
+    load_after = load_average()
+    t0 = time.perf_counter()
+    scores = evaluate(model, test_set, "cpu")
+    return {
+        "model": model_name, "profile": profile, **dataclasses.asdict(sizes), "seed": seed,
+        "threads": torch.get_num_threads(), "parameters": count_parameters(model),
+        "train_seconds": round(history["training_seconds"][0], 1),
+        "seconds_with_validation": round(history["seconds"][0], 1),
+        "final_train_loss": history["train_loss"][-1],
+        "curve": [{"step": s, "seconds": round(t, 1), **{k: history[k][i] for k in history if k.startswith("val_")
+                                                            and k.endswith("f1")}}
+                  for i, (s, t) in enumerate(zip(history.get("val_step", []), history.get("val_training_seconds", [])))],
+        "eval_seconds": round(time.perf_counter() - t0, 1),
+        "frame_f1": scores["frame_f1"], "note_f1": scores["note_f1"],
+        "note_with_offsets_f1": scores["note_with_offsets_f1"],
+        "note_precision": scores["note_precision"], "note_recall": scores["note_recall"],
+        "load_before": load_before, "load_after": load_after,
+    }
+
+
+def main(argv=None) -> int:
+    from course.profiles import PROFILE_NAMES, current
+
+    parser = argparse.ArgumentParser(prog="python -m bench.hw4_train", description=__doc__.split("\n")[0])
+    parser.add_argument("--profile", choices=PROFILE_NAMES, default="cpu")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--model", choices=MODEL_NAMES, default="OnsetsAndFrames")
+    which.add_argument("--all", action="store_true", help="the four models with the same sizes")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (0: torch's default)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--log", default=None, help="append each result as a JSON line to this file")
+    for field in dataclasses.fields(current("cpu").hw4):
+        parser.add_argument("--" + field.name.replace("_", "-"), type=type(getattr(current("cpu").hw4, field.name)),
+                            default=None, help="override the profile's value")
+    args = parser.parse_args(argv)
+    sizes = current(args.profile).hw4
+    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(sizes) if getattr(args, f.name) is not None}
+    sizes = dataclasses.replace(sizes, **overrides)
+
+    from course.transcription import TranscriptionFeatures
+    from data_scripts.maestro import MaestroDataset
+    from data_scripts.paths import dataset_dir
+
+    root = dataset_dir("piano", args.profile)
+    train_set = MaestroDataset(root, "train")
+    test_set = TranscriptionFeatures(MaestroDataset(root, "test"))
+    validation_set = TranscriptionFeatures(MaestroDataset(root, "validation")) if sizes.validation_interval else None
+    print(f"profile {args.profile}, {platform.machine()}, {os.cpu_count()} cores, threads {args.threads}: {sizes}",
+          flush=True)
+    names = MODEL_NAMES if args.all else (args.model,)
+    for name in names:
+        result = run(name, args.profile, sizes, args.threads, args.seed, train_set, test_set, validation_set)
+        print(f"{name:22s} train {result['train_seconds']:7.1f} s  params {result['parameters']:8d}  "
+              f"frame F1 {result['frame_f1']:.3f}  note F1 {result['note_f1']:.3f}  "
+              f"note-with-offset F1 {result['note_with_offsets_f1']:.3f}  "
+              f"(load {result['load_before']} -> {result['load_after']})", flush=True)
+        for point in result["curve"]:
+            print("    validation " + "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                                                for k, v in point.items()), flush=True)
+        if args.log:
+            with open(args.log, "a") as f:
+                f.write(json.dumps(result) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
