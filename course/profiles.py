@@ -86,9 +86,9 @@ _PROFILES = {
     "cpu": Profile(
         name="cpu",
         piano=PianoDataSizes(60, 8, 8, 2, 40.0),
-        hw4=TranscriptionSizes(batch_size=8, sequence_length=51200, steps=600, cnn_unit=8, fc_unit=64,
-                               rnn_unit=64, lr=6e-4, lr_decay_steps=10000, lr_decay_rate=0.98,
-                               clip_grad_norm=3.0, validation_interval=0),
+        hw4=TranscriptionSizes(batch_size=8, sequence_length=51200, steps=1500, cnn_unit=8, fc_unit=128,
+                               rnn_unit=64, lr=1e-3, lr_decay_steps=10000, lr_decay_rate=0.98,
+                               clip_grad_norm=3.0, validation_interval=250),
         hw5=ProblemSetSizes(bce_steps=300, bce_weights=(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0), n_pieces=8),
         num_workers=2,
     ),
