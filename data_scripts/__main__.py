@@ -1,6 +1,7 @@
 """``python -m data_scripts build --profile ci|cpu|gpu [--seed 0] [--force]``: build every embedded
 dataset of a profile into its default folder (``data/<profile>/<name>``); sets already built are
-kept. Used by ``run.sh`` (``bash run.sh data``)."""
+kept. Also fetches the released Basic Pitch weights into ``data/weights`` (hw5). Used by ``run.sh``
+(``bash run.sh data``)."""
 from __future__ import annotations
 
 import argparse
@@ -25,6 +26,9 @@ def main(argv: list[str] | None = None) -> None:
         start = time.perf_counter()
         root = builder(profile_name=args.profile, seed=args.seed, force=args.force)
         print(f"{summary(root)}; {time.perf_counter() - start:.1f} s -> {root}")
+    from course.released import fetch_basic_pitch_onnx  # hw5: Spotify's released Basic Pitch weights
+
+    print(f"released Basic Pitch weights -> {fetch_basic_pitch_onnx()}")
 
 
 if __name__ == "__main__":
