@@ -34,6 +34,21 @@ class PianoDataSizes:
 
 
 @dataclasses.dataclass(frozen=True)
+class MultiDataSizes:
+    """Sizes of the embedded multi-instrument set (``data_scripts.multi``, hw5_basic_pitch).
+
+    ``cpu`` is sized for a Basic Pitch model to train in about 10 minutes on 2 cores and the set
+    to build in about a minute; ``gpu`` is larger.
+    """
+
+    n_train_pieces: int
+    n_validation_pieces: int
+    n_test_pieces: int
+    train_renditions: int  # renditions (instruments, transposition, tempo, dynamics) per training piece
+    max_seconds: float  # each rendition is cut after the first note that starts past this time
+
+
+@dataclasses.dataclass(frozen=True)
 class TranscriptionSizes:
     """Sizes of hw4_transcription (Onsets and Frames on the piano set, ``course.transcription``).
 
@@ -68,6 +83,7 @@ class ProblemSetSizes:
 class Profile:
     name: str
     piano: PianoDataSizes
+    multi: MultiDataSizes
     hw4: TranscriptionSizes
     hw5: ProblemSetSizes
     num_workers: int  # processes for the dataset build
@@ -77,6 +93,7 @@ _PROFILES = {
     "ci": Profile(
         name="ci",
         piano=PianoDataSizes(3, 1, 2, 1, 12.0),
+        multi=MultiDataSizes(3, 1, 2, 1, 12.0),
         hw4=TranscriptionSizes(batch_size=2, sequence_length=16384, steps=5, cnn_unit=4, fc_unit=16,
                                rnn_unit=8, lr=6e-4, lr_decay_steps=10000, lr_decay_rate=0.98,
                                clip_grad_norm=3.0, validation_interval=0),
@@ -86,6 +103,7 @@ _PROFILES = {
     "cpu": Profile(
         name="cpu",
         piano=PianoDataSizes(60, 8, 8, 2, 40.0),
+        multi=MultiDataSizes(40, 6, 8, 2, 30.0),
         hw4=TranscriptionSizes(batch_size=8, sequence_length=51200, steps=1500, cnn_unit=8, fc_unit=128,
                                rnn_unit=64, lr=1e-3, lr_decay_steps=10000, lr_decay_rate=0.98,
                                clip_grad_norm=3.0, validation_interval=250),
@@ -95,6 +113,7 @@ _PROFILES = {
     "gpu": Profile(
         name="gpu",
         piano=PianoDataSizes(300, 40, 40, 3, 90.0),
+        multi=MultiDataSizes(300, 40, 40, 3, 60.0),
         hw4=TranscriptionSizes(batch_size=16, sequence_length=102400, steps=3000, cnn_unit=48, fc_unit=256,
                                rnn_unit=88, lr=6e-4, lr_decay_steps=1000, lr_decay_rate=0.98,
                                clip_grad_norm=3.0, validation_interval=500),

@@ -8,10 +8,10 @@ import argparse
 import time
 
 from course.profiles import PROFILE_NAMES
-from data_scripts import piano
+from data_scripts import multi, piano
 
 # (build(profile_name=, seed=, force=) -> root, summary(root) -> one line) per embedded dataset
-BUILDERS = ((piano.build_piano_dataset, piano.summary),)
+BUILDERS = ((piano.build_piano_dataset, piano.summary), (multi.build_multi_dataset, piano.summary))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,7 +23,9 @@ Command line::
 
     python -m data_scripts.piano --profile cpu [--seed 0] [--force] [--root PATH]
 
-Used by: hw4_transcription and the hw5 problem set (through ``data_scripts.maestro``).
+Used by: hw4_transcription and the hw5 problem set (through ``data_scripts.maestro``), and
+``data_scripts.multi`` (hw5_basic_pitch), which shares its corpus, pools, performer
+(:func:`perform_parts`) and build machinery (:func:`build_dataset` with a :class:`DatasetSpec`).
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ import re
 import shutil
 import sys
 import time
+from typing import Callable
 
 import numpy as np
 
@@ -159,12 +162,16 @@ def corpus_pieces() -> list[Piece]:
     return pieces
 
 
-def choose_pieces(n_train: int, n_validation: int, n_test: int, seed: int = 0) -> dict[str, list[Piece]]:
+def choose_pieces(
+    n_train: int, n_validation: int, n_test: int, seed: int = 0, sizes_name: str = "piano"
+) -> dict[str, list[Piece]]:
     """Pick each split's pieces from a seeded shuffle of :func:`corpus_pieces`.
 
     Args:
         n_train, n_validation, n_test: pieces wanted per split.
-        seed: the shuffle's seed.
+        seed: the shuffle's seed. Every set built with one seed shares the pools: a piece in
+            the piano set's test pool is never in the multi-instrument set's training split.
+        sizes_name: the profile's sizes being served (``piano``, ``multi``), for the error.
 
     Returns:
         ``{"train": [...], "validation": [...], "test": [...]}``, each sorted by ``Piece.index``;
@@ -184,7 +191,7 @@ def choose_pieces(n_train: int, n_validation: int, n_test: int, seed: int = 0) -
         if n > len(pools[split]):
             raise ValueError(
                 f"The {split} split wants {n} pieces but the corpus offers {len(pools[split])} "
-                f"for it ({len(pieces)} pieces in all). Lower the profile's piano sizes "
+                f"for it ({len(pieces)} pieces in all). Lower the profile's {sizes_name} sizes "
                 "(course/profiles.py) or add a corpus source to _SOURCES in data_scripts/piano.py."
             )
     return {split: sorted(pools[split][: wanted[split]], key=lambda p: p.index) for split in SPLITS}
@@ -200,12 +207,15 @@ class ScoreNotes:
         pitches: ``(N,)`` sounding MIDI pitches.
         beat_strengths: ``(N,)`` music21's metrical weight of each onset: 1 on a downbeat,
             0.5 / 0.25 / ... on weaker beats.
+        parts: ``(N,)`` index of the note's part in the score (0 = the first, usually the top
+            voice); :func:`perform_parts` gives each part an instrument of its own.
     """
 
     onsets: np.ndarray
     durations: np.ndarray
     pitches: np.ndarray
     beat_strengths: np.ndarray
+    parts: np.ndarray
 
 
 def read_score(corpus_path: str) -> ScoreNotes:
@@ -227,19 +237,21 @@ def read_score(corpus_path: str) -> ScoreNotes:
     score.toSoundingPitch(inPlace=True)  # a horn part is notated a fifth above where it sounds
     score.stripTies(inPlace=True)  # one note per sounded key, not one per tied notehead
     rows = []
-    for part in score.parts:
+    for part_index, part in enumerate(score.parts):
         for n in part.recurse().notes:
             duration = float(n.quarterLength)
             if duration <= 0:
                 continue
             onset = float(n.getOffsetInHierarchy(part))
             strength = float(n.beatStrength)
-            rows.extend((onset, duration, p.midi, strength) for p in n.pitches)
+            rows.extend((onset, duration, p.midi, strength, part_index) for p in n.pitches)
     if not rows:
         raise ValueError(f"The score {corpus_path} has no notes; remove it from the sources.")
-    rows.sort()  # deterministic order, whatever the part order
+    # Deterministic order, whatever the part order. The part comes last: rows equal in the first
+    # four columns (two parts in unison) stay in the order the piano set was built with.
+    rows.sort()
     a = np.array(rows, dtype=np.float64)
-    return ScoreNotes(a[:, 0], a[:, 1], a[:, 2].astype(np.int64), a[:, 3])
+    return ScoreNotes(a[:, 0], a[:, 1], a[:, 2].astype(np.int64), a[:, 3], a[:, 4].astype(np.int64))
 
 
 def _end_at_next_onset(onsets: np.ndarray, offsets: np.ndarray, pitches: np.ndarray, gap: float) -> np.ndarray:
@@ -269,18 +281,52 @@ def perform(score: ScoreNotes, rng: np.random.Generator, transpose: int, max_sec
         The notes, times on the MIDI tick grid (1/960 s), velocities in 30..120, no two notes of
         one key overlapping.
     """
+    return _perform(score, rng, transpose, max_seconds, by_part=False)[0]
+
+
+def perform_parts(
+    score: ScoreNotes, rng: np.random.Generator, transpose: int, max_seconds: float
+) -> tuple[Notes, np.ndarray]:
+    """One rendition of a score played by an ensemble: every part on an instrument of its own.
+
+    The same performer as :func:`perform` (tempo, transposition, dynamics, timing, drawn from
+    ``rng`` in the same order), except that parts are kept apart: two parts in unison are two
+    notes, and a key is released before it is struck again only within one part.
+
+    Args:
+        score: the score's notes (:func:`read_score`).
+        rng: the rendition's random generator.
+        transpose: semitones to transpose by; notes leaving A0..C8 are moved by octaves.
+        max_seconds: notes starting at or after this time are dropped, the others end by it.
+
+    Returns:
+        ``(notes, parts)``: the notes (times on the 1/960 s MIDI grid) and ``(N,)`` the part
+        index of each, in the order of ``notes``.
+
+    Used by: ``data_scripts.multi`` (the hw5_basic_pitch multi-instrument set).
+    """
+    return _perform(score, rng, transpose, max_seconds, by_part=True)
+
+
+def _perform(
+    score: ScoreNotes, rng: np.random.Generator, transpose: int, max_seconds: float, by_part: bool
+) -> tuple[Notes, np.ndarray]:
+    """The performer of :func:`perform` and :func:`perform_parts`; returns notes and their parts."""
     pitches = score.pitches + transpose
     pitches = np.where(pitches < MIN_MIDI, pitches + 12 * ((MIN_MIDI - pitches + 11) // 12), pitches)
     pitches = np.where(pitches > MAX_MIDI, pitches - 12 * ((pitches - MAX_MIDI + 11) // 12), pitches)
+    # What cannot sound twice at once: a piano key, or with by_part a key of one part's instrument.
+    keys = pitches + 128 * score.parts if by_part else pitches
 
     # Doubled voices (two parts on one key at one time) are one key press: keep the longer note.
-    onsets, durations, strengths = score.onsets, score.durations, score.beat_strengths
-    order = np.lexsort((-durations, onsets, pitches))
+    onsets, durations, strengths, parts = score.onsets, score.durations, score.beat_strengths, score.parts
+    order = np.lexsort((-durations, onsets, keys))
     keep = np.ones(len(order), bool)
-    keep[1:] = (pitches[order][1:] != pitches[order][:-1]) | (onsets[order][1:] != onsets[order][:-1])
+    keep[1:] = (keys[order][1:] != keys[order][:-1]) | (onsets[order][1:] != onsets[order][:-1])
     idx = np.sort(order[keep])
     pitches, onsets, durations, strengths = pitches[idx], onsets[idx], durations[idx], strengths[idx]
-    ends = _end_at_next_onset(onsets, onsets + durations, pitches, gap=0.0)
+    keys, parts = keys[idx], parts[idx]
+    ends = _end_at_next_onset(onsets, onsets + durations, keys, gap=0.0)
 
     # Dynamics: an overall level with a slow swell, accents on strong beats, the top voice
     # singing out, and per-note noise.
@@ -308,18 +354,20 @@ def perform(score: ScoreNotes, rng: np.random.Generator, transpose: int, max_sec
     notated_s = (ends - onsets) * seconds_per_quarter
     release = np.minimum(rng.uniform(*RELEASE_S), 0.25 * notated_s)
     off_s = on_s + notated_s - release
-    off_s = _end_at_next_onset(on_s, off_s, pitches, gap=RESTRIKE_GAP_S)
+    off_s = _end_at_next_onset(on_s, off_s, keys, gap=RESTRIKE_GAP_S)
 
     # Cut after max_seconds and put every time on the MIDI tick grid.
     inside = on_s < max_seconds
     on_s, off_s = on_s[inside], np.minimum(off_s[inside], max_seconds)
-    pitches, velocity = pitches[inside], velocity[inside]
+    pitches, velocity, parts = pitches[inside], velocity[inside], parts[inside]
     on_s = np.round(on_s * TICKS_PER_SECOND) / TICKS_PER_SECOND
     off_s = np.round(off_s * TICKS_PER_SECOND) / TICKS_PER_SECOND
-    long_enough = off_s - on_s >= MIN_NOTE_S
-    return Notes(
-        np.stack([on_s, off_s], axis=1)[long_enough], pitches[long_enough], velocity[long_enough]
-    )
+    ok = off_s - on_s >= MIN_NOTE_S
+    on_s, off_s, pitches, velocity, parts = on_s[ok], off_s[ok], pitches[ok], velocity[ok], parts[ok]
+    # Notes sorts by onset, then pitch (a stable sort): sort the parts the same way first.
+    order = np.lexsort((pitches, on_s))
+    notes = Notes(np.stack([on_s, off_s], axis=1)[order], pitches[order], velocity[order])
+    return notes, parts[order]
 
 
 def rendition_rng(seed: int, piece_index: int, rendition: int) -> np.random.Generator:
@@ -329,6 +377,8 @@ def rendition_rng(seed: int, piece_index: int, rendition: int) -> np.random.Gene
 
 @dataclasses.dataclass(frozen=True)
 class _Task:
+    """One piece to render (in a worker process): all its renditions."""
+
     piece: Piece
     split: str
     n_renditions: int
@@ -337,43 +387,100 @@ class _Task:
     out_dir: str
 
 
-def _render_piece(task: _Task) -> list[dict]:
-    """Render every rendition of one piece; returns their csv rows (plus note counts)."""
+def start_rendition(task: _Task, r: int) -> tuple[np.random.Generator, int, str]:
+    """The generator, transposition and file stem of rendition ``r`` of a task's piece.
+
+    Returns:
+        ``(rng, transpose, stem)``: ``rng`` has drawn the transposition (-4..+4 semitones; 0
+        for the first rendition of a validation or test piece, evaluated as written); ``stem``
+        is ``"<year>/<slug>_r<r>"``, relative to the set's folder.
+    """
+    rng = rendition_rng(task.seed, task.piece.index, r)
+    transpose = int(rng.integers(-TRANSPOSE_SEMITONES, TRANSPOSE_SEMITONES + 1))
+    if task.split != "train" and r == 0:
+        transpose = 0  # evaluate on the pieces as written
+    return rng, transpose, f"{YEAR}/{task.piece.slug}_r{r}"
+
+
+def write_rendition(pm, out_dir: str, stem: str, sample_rate: int):
+    """Write ``<stem>.midi`` and its FluidSynth rendering ``<stem>.wav`` (mono PCM_16, peak 0.9).
+
+    The audio is rendered from the file as written and read back, so that the audio and every
+    label read from the file agree to the MIDI tick.
+
+    Args:
+        pm: the rendition's ``pretty_midi.PrettyMIDI``.
+        out_dir: the set's folder (being built).
+        stem: ``"<year>/<name>"``, relative to ``out_dir``.
+        sample_rate: the audio's rate in Hz.
+
+    Returns:
+        ``(written, audio)``: the MIDI as read back, and ``(N,)`` float32 audio as rendered
+        (before 16-bit quantisation).
+    """
     import pretty_midi
     import soundfile as sf
 
+    midi_path = pathlib.Path(out_dir) / f"{stem}.midi"
+    wav_path = pathlib.Path(out_dir) / f"{stem}.wav"
+    midi_path.parent.mkdir(parents=True, exist_ok=True)
+    pm.write(str(midi_path))
+    written = pretty_midi.PrettyMIDI(str(midi_path))
+    audio = synthesize(written, sample_rate)
+    # soundfile directly, not course.audio.save_audio: that would import torch in every
+    # worker, and 16-bit PCM WAV has no time-stamped PEAK chunk to scrub.
+    sf.write(str(wav_path), audio, sample_rate, subtype="PCM_16", format="WAV")
+    return written, audio
+
+
+def metadata_row(task: _Task, stem: str, n_samples: int, sample_rate: int, n_notes: int) -> dict:
+    """A rendition's csv row (MAESTRO's columns) plus its note count (for the manifest's stats)."""
+    return {
+        "canonical_composer": task.piece.composer,
+        "canonical_title": task.piece.title,
+        "split": task.split,
+        "year": YEAR,
+        "midi_filename": f"{stem}.midi",
+        "audio_filename": f"{stem}.wav",
+        "duration": round(n_samples / sample_rate, 6),
+        "n_notes": n_notes,
+    }
+
+
+def _render_piece(task: _Task) -> list[dict]:
+    """Render every rendition of one piece; returns their csv rows (plus note counts)."""
     score = read_score(task.piece.corpus_path)
     rows = []
     for r in range(task.n_renditions):
-        rng = rendition_rng(task.seed, task.piece.index, r)
-        transpose = int(rng.integers(-TRANSPOSE_SEMITONES, TRANSPOSE_SEMITONES + 1))
-        if task.split != "train" and r == 0:
-            transpose = 0  # evaluate on the pieces as written
+        rng, transpose, stem = start_rendition(task, r)
         notes = perform(score, rng, transpose, task.max_seconds)
-        stem = f"{YEAR}/{task.piece.slug}_r{r}"
-        midi_path = pathlib.Path(task.out_dir) / f"{stem}.midi"
-        wav_path = pathlib.Path(task.out_dir) / f"{stem}.wav"
-        midi_path.parent.mkdir(parents=True, exist_ok=True)
-        notes.to_pretty_midi(program=0).write(str(midi_path))
-        # Render what the file holds, so the audio and the labels (read from the file) agree.
-        written = pretty_midi.PrettyMIDI(str(midi_path))
-        audio = synthesize(written, SAMPLE_RATE)
-        # soundfile directly, not course.audio.save_audio: that would import torch in every
-        # worker, and 16-bit PCM WAV has no time-stamped PEAK chunk to scrub.
-        sf.write(str(wav_path), audio, SAMPLE_RATE, subtype="PCM_16", format="WAV")
-        rows.append(
-            {
-                "canonical_composer": task.piece.composer,
-                "canonical_title": task.piece.title,
-                "split": task.split,
-                "year": YEAR,
-                "midi_filename": f"{stem}.midi",
-                "audio_filename": f"{stem}.wav",
-                "duration": round(len(audio) / SAMPLE_RATE, 6),
-                "n_notes": len(notes),
-            }
-        )
+        _, audio = write_rendition(notes.to_pretty_midi(program=0), task.out_dir, stem, SAMPLE_RATE)
+        rows.append(metadata_row(task, stem, len(audio), SAMPLE_RATE, len(notes)))
     return rows
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetSpec:
+    """What distinguishes one corpus-rendered set from another for :func:`build_dataset`.
+
+    Attributes:
+        name: folder name, the manifest's ``dataset`` and the profile's sizes field
+            (``course.profiles.Profile.<name>``), e.g. ``"piano"``.
+        builder_version: bump it whenever the files built change: a complete set of another
+            version is rebuilt.
+        sample_rate: the audio's rate in Hz (recorded in the manifest).
+        render_piece: renders every rendition of a :class:`_Task`'s piece into its ``out_dir``
+            and returns their csv rows (:func:`metadata_row`). Module-level, so that spawned
+            workers can import it.
+    """
+
+    name: str
+    builder_version: int
+    sample_rate: int
+    render_piece: Callable[[_Task], list[dict]]
+
+
+PIANO = DatasetSpec(DATASET_NAME, BUILDER_VERSION, SAMPLE_RATE, _render_piece)
 
 
 def _sha256(path: pathlib.Path) -> str:
@@ -408,17 +515,17 @@ def _stats(rows: list[dict]) -> dict:
     return stats
 
 
-def _write_manifest(out: pathlib.Path, profile: str, seed: int, sizes: dict, stats: dict) -> None:
+def _write_manifest(out: pathlib.Path, profile: str, seed: int, sizes: dict, stats: dict, spec: "DatasetSpec") -> None:
     files = {}
     for path in sorted(out.rglob("*")):
         if path.is_file() and path.name not in (MANIFEST_NAME, INCOMPLETE_MARKER):
             files[path.relative_to(out).as_posix()] = {"sha256": _sha256(path), "bytes": path.stat().st_size}
     manifest = {
-        "dataset": DATASET_NAME,
+        "dataset": spec.name,
         "profile": profile,
         "seed": seed,
-        "builder_version": BUILDER_VERSION,
-        "sample_rate": SAMPLE_RATE,
+        "builder_version": spec.builder_version,
+        "sample_rate": spec.sample_rate,
         "sizes": sizes,
         "stats": stats,
         "files": files,
@@ -426,13 +533,13 @@ def _write_manifest(out: pathlib.Path, profile: str, seed: int, sizes: dict, sta
     (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
-def _same_build(root: pathlib.Path, profile: str, seed: int) -> bool:
+def _same_build(root: pathlib.Path, profile: str, seed: int, spec: "DatasetSpec") -> bool:
     manifest = read_manifest(root)
     return (
-        manifest.get("dataset") == DATASET_NAME
+        manifest.get("dataset") == spec.name
         and manifest.get("profile") == profile
         and manifest.get("seed") == seed
-        and manifest.get("builder_version") == BUILDER_VERSION
+        and manifest.get("builder_version") == spec.builder_version
     )
 
 
@@ -452,8 +559,8 @@ def _remove_stale_partials(root: pathlib.Path) -> None:
             pass  # another user's live process
 
 
-def _render_all(tasks: list[_Task], workers: int) -> list[list[dict]]:
-    """Every task's rows, in task order, rendered by ``workers`` processes."""
+def _render_all(tasks: list[_Task], workers: int, render: Callable[[_Task], list[dict]]) -> list[list[dict]]:
+    """Every task's rows, in task order, rendered by ``render`` in ``workers`` processes."""
     if workers > 1:
         # spawn, not fork: a process forked while another thread holds a lock (torch's thread
         # pool after any tensor op, in a notebook or pytest) can wait on that lock forever.
@@ -462,10 +569,10 @@ def _render_all(tasks: list[_Task], workers: int) -> list[list[dict]]:
         context = multiprocessing.get_context("spawn")
         try:
             with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-                return list(pool.map(_render_piece, tasks, chunksize=1))
+                return list(pool.map(render, tasks, chunksize=1))
         except concurrent.futures.BrokenExecutor as e:
-            print(f"data_scripts.piano: worker processes failed ({e}); rendering in this process.", file=sys.stderr)
-    return [_render_piece(t) for t in tasks]
+            print(f"{render.__module__}: worker processes failed ({e}); rendering in this process.", file=sys.stderr)
+    return [render(t) for t in tasks]
 
 
 def build_piano_dataset(
@@ -475,10 +582,29 @@ def build_piano_dataset(
     force: bool = False,
     workers: int | None = None,
 ) -> pathlib.Path:
-    """Build the embedded piano set (or find it already built).
+    """Build the embedded piano set (or find it already built): :func:`build_dataset` of :data:`PIANO`.
+
+    Args and returns as :func:`build_dataset`; the default ``root`` is ``data/<profile>/piano``.
+    """
+    return build_dataset(PIANO, root, profile_name, seed, force, workers)
+
+
+def build_dataset(
+    spec: "DatasetSpec",
+    root: str | os.PathLike | None = None,
+    profile_name: str | None = None,
+    seed: int = 0,
+    force: bool = False,
+    workers: int | None = None,
+) -> pathlib.Path:
+    """Build an embedded set rendered from the corpus (or find it already built).
+
+    The folder is written as ``<root>.partial-<pid>`` and renamed to ``root`` once its last
+    file, ``manifest.json``, is written; a crash leaves nothing that could be read as complete.
 
     Args:
-        root: destination folder; by default ``data_root()/<profile>/piano``.
+        spec: which set (:data:`PIANO`, ``data_scripts.multi.MULTI``).
+        root: destination folder; by default ``data_root()/<profile>/<spec.name>``.
         profile_name: ``ci``, ``cpu`` or ``gpu`` (sizes from ``course.profiles``); by default
             the current profile.
         seed: chooses the pieces and every rendition's tempo, transposition and dynamics.
@@ -496,17 +622,17 @@ def build_piano_dataset(
         RuntimeError: FluidSynth is missing.
     """
     profile = current(profile_name)
-    root = pathlib.Path(root) if root is not None else dataset_dir(DATASET_NAME, profile.name)
+    root = pathlib.Path(root) if root is not None else dataset_dir(spec.name, profile.name)
     if root.is_dir() and not any(root.iterdir()):
         root.rmdir()  # an empty folder holds nothing worth keeping
     if root.exists() and not force:
-        if is_complete(root) and _same_build(root, profile.name, seed):
+        if is_complete(root) and _same_build(root, profile.name, seed, spec):
             return root
         what = read_manifest(root) if is_complete(root) else None
-        if what and (what.get("dataset"), what.get("profile"), what.get("seed")) == (DATASET_NAME, profile.name, seed):
+        if what and (what.get("dataset"), what.get("profile"), what.get("seed")) == (spec.name, profile.name, seed):
             # only the builder changed since: this set is stale, and rebuilding it is what set-up means
             print(f"{root} was built by builder version {what.get('builder_version')}; rebuilding it "
-                  f"with version {BUILDER_VERSION}", file=sys.stderr)
+                  f"with version {spec.builder_version}", file=sys.stderr)
             force = True
         held = (
             f"the {what.get('dataset')} set of profile {what.get('profile')}, seed {what.get('seed')}, "
@@ -517,12 +643,12 @@ def build_piano_dataset(
     if root.exists() and not force:
         raise FileExistsError(
             f"{root} already holds {held}; wanted profile {profile.name}, seed {seed}, builder "
-            f"version {BUILDER_VERSION}. Rebuild it with --force (force=True), or pass another --root."
+            f"version {spec.builder_version}. Rebuild it with --force (force=True), or pass another --root."
         )
     check_fluidsynth()  # fail before any work, with the install instructions
 
-    sizes = profile.piano
-    chosen = choose_pieces(sizes.n_train_pieces, sizes.n_validation_pieces, sizes.n_test_pieces, seed)
+    sizes = getattr(profile, spec.name)
+    chosen = choose_pieces(sizes.n_train_pieces, sizes.n_validation_pieces, sizes.n_test_pieces, seed, spec.name)
     _remove_stale_partials(root)
     partial = root.with_name(f"{root.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
@@ -535,19 +661,19 @@ def build_piano_dataset(
             for piece in chosen[split]
         ]
         workers = max(1, min(workers or profile.num_workers, os.cpu_count() or 1, len(tasks)))
-        results = _render_all(tasks, workers)
+        results = _render_all(tasks, workers, spec.render_piece)
         rows = sorted((row for rs in results for row in rs), key=lambda r: (SPLITS.index(r["split"]), r["midi_filename"]))
         _write_metadata(partial, rows)
         (partial / INCOMPLETE_MARKER).unlink()
-        _write_manifest(partial, profile.name, seed, dataclasses.asdict(sizes), _stats(rows))
-        _move_into_place(partial, root, profile.name, seed)
+        _write_manifest(partial, profile.name, seed, dataclasses.asdict(sizes), _stats(rows), spec)
+        _move_into_place(partial, root, profile.name, seed, spec)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return root
 
 
-def _move_into_place(partial: pathlib.Path, root: pathlib.Path, profile: str, seed: int) -> None:
+def _move_into_place(partial: pathlib.Path, root: pathlib.Path, profile: str, seed: int, spec: "DatasetSpec") -> None:
     """Rename the finished ``partial`` to ``root``, replacing an old ``root`` (only reached with force)."""
     old = None
     if root.exists():
@@ -560,7 +686,7 @@ def _move_into_place(partial: pathlib.Path, root: pathlib.Path, profile: str, se
             os.rename(old, root)  # put the previous set back rather than leave nothing
             old = None
         # Another build finished first: keep its set if it is the one we wanted.
-        if is_complete(root) and _same_build(root, profile, seed):
+        if is_complete(root) and _same_build(root, profile, seed, spec):
             shutil.rmtree(partial, ignore_errors=True)
         else:
             raise
@@ -578,20 +704,25 @@ def summary(root: str | os.PathLike) -> str:
         for s in SPLITS
     )
     total = sum(stats[s]["hours"] for s in SPLITS)
-    return f"piano ({manifest['profile']}, seed {manifest['seed']}): {total:.2f} h -- {parts}"
+    return f"{manifest['dataset']} ({manifest['profile']}, seed {manifest['seed']}): {total:.2f} h -- {parts}"
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Build the embedded piano transcription set (MAESTRO layout).")
+def command_line(spec: DatasetSpec, description: str, argv: list[str] | None = None) -> None:
+    """``python -m data_scripts.<name> --profile P [--seed S] [--force] [--root R] [--workers W]``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--profile", choices=PROFILE_NAMES, default=None, help="sizes (default: COURSE_PROFILE or the machine's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--force", action="store_true", help="rebuild even if a complete set is there")
-    parser.add_argument("--root", default=None, help="destination (default: data/<profile>/piano)")
+    parser.add_argument("--root", default=None, help=f"destination (default: data/<profile>/{spec.name})")
     parser.add_argument("--workers", type=int, default=None, help="rendering processes (default: the profile's)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    root = build_piano_dataset(args.root, args.profile, args.seed, args.force, args.workers)
+    root = build_dataset(spec, args.root, args.profile, args.seed, args.force, args.workers)
     print(f"{summary(root)}; {time.perf_counter() - start:.1f} s -> {root}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    command_line(PIANO, "Build the embedded piano transcription set (MAESTRO layout).", argv)
 
 
 if __name__ == "__main__":
