@@ -1,0 +1,514 @@
+"""Training and evaluating Basic Pitch / NMP (hw5): cached features, the loss, the loop, the scores.
+
+The pieces, in the order the homework meets them:
+
+* :class:`NMPSizes` and :func:`sizes` -- every size of hw5's training, per profile (to move into
+  ``course.profiles`` as ``P.hw5`` later).
+* :func:`log_cqt` / :func:`stack_from_log_cqt` -- the front end (:class:`course.nmp.NMPFrontEnd`)
+  cut in two at the place where it starts to learn: the normalised log-CQT is fixed signal
+  processing, computed once per window and cached; the input batch norm (trainable), harmonic
+  stacking and the layers run at every step. ``stack_from_log_cqt(fe, log_cqt(fe, audio))`` is
+  ``fe(audio)`` (tests/test_nmp_training.py checks it).
+* :class:`WindowFeatures` -- random 2-s training windows of a dataset
+  (:class:`data_scripts.multi.MultiInstrumentDataset`) with their labels and cached log-CQTs.
+  Window starts lie on a grid of ``hop_frames`` frames (8 frames, 93 ms, by default), so a
+  window comes back and its CQT is reused; augmented windows are recomputed.
+* :func:`nmp_loss` -- Basic Pitch's loss: binary cross-entropy on the contour, note and onset
+  heads with label smoothing 0.2, onsets class-balanced with the weight exposed, the contour
+  term optional (the "without Yp supervision" ablation).
+* :func:`train` -- the loop: :func:`course.training.fit` on random windows, an optional
+  per-batch augmentation callback (``course.augment.batch_augmentation``), validation loss.
+* :func:`evaluate` -- whole pieces through :func:`course.nmp.predict_piece`, notes by the
+  ``decode`` you pass (the note creation you write), note F with and without offsets and
+  multipitch frame accuracy with mir_eval, per piece then averaged.
+* :func:`transformed_pieces` -- a degraded (noisy, reverberant) copy of a test split.
+
+The loss, against Basic Pitch's code (basic-pitch 0.4.0, ``basic_pitch/models.py`` and
+``train.py``; read, not copied):
+
+* ``loss(label_smoothing=0.2, weighted=False, positive_weight=0.5)``: Keras
+  ``binary_crossentropy(..., label_smoothing=0.2)`` on all three heads, targets squeezed towards
+  0.5 (``y * 0.8 + 0.1``: positives 0.9, negatives 0.1), the three losses summed.
+* Onsets: ``weighted_transcription_loss`` is ``(1 - w) * mean BCE over the negatives + w * mean
+  BCE over the positives`` with ``w = positive_weight = 0.5`` (cells split by the *unsmoothed*
+  label). Over a batch with ``N_pos`` positives and ``N_neg`` negatives that is the plain mean
+  BCE with every positive cell weighted by ``N_neg / N_pos`` (times the constant ``N / (2
+  N_neg)``): the problem set's equal-vote weight. ``train.py`` switches it on with
+  ``--weighted-onset-loss`` (default off); the paper describes class-balanced onsets, which is
+  what the issue asks for, so the default here is ``onset_positive_weight="balanced"`` (the
+  equal-vote weight of each batch). A number fixes the weight; ``None`` is plain BCE.
+* ``--no-contours`` (the code's commented-out ``loss_no_contour``): no loss on ``Yp``; here
+  ``supervise_contour=False``.
+* Differences: logits and ``binary_cross_entropy_with_logits`` (Keras clips probabilities at
+  1e-7 instead); a batch without any onset gives the positives no weight at all (nothing to
+  weigh) instead of Keras' NaN-free but undefined mean over an empty set.
+
+Speed (2026-11, this 2-core machine, loaded by other jobs): one step of 8 windows takes about
+3.5 s for the paper's layers (the 3x39 convolution's weight gradient is 70 % of it) and 0.8 s
+as released; channels-last memory layout (used by :func:`train`) makes the paper's model 1.5x
+faster than the default layout. The log-CQT of 8 windows takes 40 ms: caching saves little in
+training, much in repeated evaluation.
+
+Used by: hw5_basic_pitch, ``bench/hw5_bench.py``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+import types
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from course.cqt import AUDIO_N_SAMPLES, AUDIO_SAMPLE_RATE, FFT_HOP, harmonic_stacking, normalized_log
+from course.notes import MAX_MIDI, MIN_MIDI, Notes, notes_to_rolls
+
+FRAME_RATE = AUDIO_SAMPLE_RATE / FFT_HOP  # 86.13 label frames per second
+LABEL_SMOOTHING = 0.2  # basic_pitch/models.py: loss(label_smoothing=0.2)
+HEADS = ("contour", "note", "onset")
+
+
+# ---- sizes ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class NMPSizes:
+    """Sizes of hw5_basic_pitch's training (to become ``course.profiles``' ``P.hw5`` section).
+
+    ``gpu`` is Basic Pitch's ``train.py`` setting (batch 16, Adam 1e-3) for a budget of
+    minutes on one GPU; ``cpu`` trains in at most 10 minutes on 2 cores (bench/hw5_bench.py);
+    ``ci`` runs in seconds.
+    """
+
+    batch_size: int  # 2-s windows per step
+    steps: int  # optimiser steps of the main model (the paper's layers)
+    lr: float  # Adam learning rate
+    clip_grad_norm: float  # maximum total gradient norm
+    validation_interval: int  # validation loss every that many steps (0: only at the end)
+    n_validation_windows: int  # fixed validation windows (seeded)
+    ablation_steps: int  # steps of each ablation / augmentation run (all runs of a table share it)
+    augment_probability: float  # of each augmentation, per window
+    hop_frames: int  # grid of training window starts (cached log-CQTs)
+    n_eval_pieces: int  # test pieces scored in the notebook (0: all)
+
+
+SIZES = {
+    "ci": NMPSizes(batch_size=2, steps=3, lr=3e-3, clip_grad_norm=3.0, validation_interval=0,
+                   n_validation_windows=2, ablation_steps=2, augment_probability=0.5, hop_frames=8,
+                   n_eval_pieces=1),
+    "cpu": NMPSizes(batch_size=8, steps=150, lr=3e-3, clip_grad_norm=3.0, validation_interval=50,
+                    n_validation_windows=16, ablation_steps=150, augment_probability=0.3, hop_frames=8,
+                    n_eval_pieces=0),
+    "gpu": NMPSizes(batch_size=16, steps=3000, lr=1e-3, clip_grad_norm=3.0, validation_interval=250,
+                    n_validation_windows=64, ablation_steps=3000, augment_probability=0.3, hop_frames=4,
+                    n_eval_pieces=0),
+}
+
+
+def sizes(profile_name: str | None = None) -> NMPSizes:
+    """The hw5 sizes of a profile (``ci``, ``cpu``, ``gpu``; default: ``course.profiles.current()``).
+
+    Used by: hw5_basic_pitch, ``bench/hw5_bench.py``.
+    """
+    from course.profiles import current
+
+    name = current(profile_name).name  # the same name checks and default as every profile
+    return SIZES[name]
+
+
+# ---- the front end in two halves ---------------------------------------------------------------
+
+
+def log_cqt(front_end, audio: torch.Tensor) -> torch.Tensor:
+    """The fixed half of :class:`course.nmp.NMPFrontEnd`: ``(B, N)`` audio -> normalised log-CQT
+    ``(B, T, n_cqt_bins)`` (nothing in it learns; cache it).
+
+    Used by: :class:`WindowFeatures`, hw5_basic_pitch.
+    """
+    return normalized_log(front_end.cqt(audio)[..., : front_end.n_cqt_bins])
+
+
+def stack_from_log_cqt(front_end, cqt: torch.Tensor) -> torch.Tensor:
+    """The trainable half: input batch norm and harmonic stacking, ``(B, T, bins)`` ->
+    ``(B, H, T, 264)``, what the layers read.
+
+    Used by: :func:`train`, hw5_basic_pitch.
+    """
+    cqt = front_end.batch_norm(cqt.float().unsqueeze(1)).squeeze(1)  # BatchNorm2d wants a channel axis
+    return harmonic_stacking(cqt, front_end.harmonics)
+
+
+# ---- training windows --------------------------------------------------------------------------
+
+
+class WindowFeatures:
+    """Random 2-s windows of a dataset with labels and cached normalised log-CQTs.
+
+    Args:
+        dataset: has ``len()`` and ``window(index, start_frame)`` returning ``{"audio": (43844,),
+            "contour": (172, 264), "note": (172, 88), "onset": (172, 88)}`` tensors, and
+            ``piece(index).note`` ``(T, 88)`` (``data_scripts.multi.MultiInstrumentDataset``).
+        front_end: the transcriber's :class:`course.nmp.NMPFrontEnd` (its CQT and bin count).
+        hop_frames: window starts lie on multiples of this many frames (a window fits inside its
+            piece; a piece shorter than a window has one, at 0).
+        seed: seeds :meth:`batch`'s default generator.
+
+    Attributes:
+        starts: ``[(index, start_frame), ...]`` every window that can be drawn.
+        cache: ``{(index, start_frame): (172, bins) float16 tensor}``, filled as windows are drawn
+            (float16: half the memory, 3 significant digits of a value in [0, 1]).
+
+    Used by: :func:`train`, hw5_basic_pitch.
+    """
+
+    def __init__(self, dataset, front_end, hop_frames: int = 8, seed: int = 0):
+        from course.cqt import ANNOT_N_FRAMES
+
+        if not hasattr(dataset, "window"):
+            raise TypeError(
+                f"WindowFeatures needs a dataset with window(index, start_frame) (MultiInstrumentDataset); got "
+                f"{type(dataset).__name__}."
+            )
+        if hop_frames < 1:
+            raise ValueError(f"hop_frames must be a positive number of frames; got {hop_frames}.")
+        self.dataset, self.front_end, self.hop_frames = dataset, front_end, int(hop_frames)
+        self.starts = [
+            (i, s) for i in range(len(dataset))
+            for s in range(0, max(len(dataset.piece(i).note) - ANNOT_N_FRAMES, 0) + 1, self.hop_frames)
+        ]
+        self.cache: dict[tuple[int, int], torch.Tensor] = {}
+        self._rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def compute(self, audio: torch.Tensor) -> torch.Tensor:
+        """Log-CQTs of ``(B, N)`` audio on the front end's device, no gradient: ``(B, T, bins)``."""
+        device = self.front_end.batch_norm.weight.device
+        with torch.no_grad():
+            return log_cqt(self.front_end, audio.to(device)).cpu()
+
+    def windows(self, keys) -> dict:
+        """The windows ``keys = [(index, start_frame), ...]``: audio, labels and log-CQTs.
+
+        Returns:
+            ``{"audio": (B, 43844), "contour", "note", "onset": (B, 172, bins), "cqt": (B, 172,
+            n_cqt_bins) float32, "key": [...]}``.
+        """
+        items = [self.dataset.window(i, s) for i, s in keys]
+        batch = {k: torch.stack([it[k] for it in items]) for k in ("audio",) + HEADS}
+        missing = [n for n, key in enumerate(keys) if key not in self.cache]
+        if missing:
+            fresh = self.compute(batch["audio"][missing])
+            for n, cqt in zip(missing, fresh):
+                self.cache[keys[n]] = cqt.to(torch.float16)
+        batch["cqt"] = torch.stack([self.cache[key] for key in keys]).float()
+        batch["key"] = list(keys)
+        return batch
+
+    def batch(self, batch_size: int, rng: np.random.Generator | None = None) -> dict:
+        """``batch_size`` windows drawn uniformly from :attr:`starts` (longer pieces more often)."""
+        rng = self._rng if rng is None else rng
+        picks = rng.integers(len(self.starts), size=batch_size)
+        return self.windows([self.starts[p] for p in picks])
+
+
+# ---- the loss ----------------------------------------------------------------------------------
+
+
+def smooth_labels(labels: torch.Tensor, label_smoothing: float = LABEL_SMOOTHING) -> torch.Tensor:
+    """Keras' label smoothing: ``labels * (1 - s) + s / 2`` (0 -> 0.1, 1 -> 0.9 for s = 0.2)."""
+    return labels * (1.0 - label_smoothing) + 0.5 * label_smoothing
+
+
+def balanced_weight(labels: torch.Tensor) -> torch.Tensor:
+    """The equal-vote positive weight ``N_neg / N_pos`` of a batch of 0/1 labels (0 without
+    positives), as a tensor (no gradient)."""
+    positive = labels > 0.5
+    n_pos = positive.sum()
+    return torch.where(n_pos > 0, (labels.numel() - n_pos) / n_pos.clamp_min(1), torch.zeros((), device=labels.device))
+
+
+def head_loss(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float = LABEL_SMOOTHING,
+              positive_weight=None) -> torch.Tensor:
+    """Mean BCE-with-logits against smoothed labels; every cell whose *unsmoothed* label is 1
+    weighted by ``positive_weight`` (``None``: 1; ``"balanced"``: :func:`balanced_weight`; or a
+    number / tensor).
+
+    Without smoothing and with a number this is the problem set's ``weighted_bce``.
+
+    Used by: :func:`nmp_loss`.
+    """
+    if logits.shape != labels.shape:
+        raise ValueError(
+            f"logits {tuple(logits.shape)} and labels {tuple(labels.shape)} differ: both (B, T, bins). Did the "
+            "model return probabilities of another head, or the channel axis (B, 1, T, bins)?"
+        )
+    labels = labels.to(logits.dtype)
+    target = smooth_labels(labels, label_smoothing)
+    if positive_weight is None:
+        return F.binary_cross_entropy_with_logits(logits, target)
+    weight = balanced_weight(labels) if isinstance(positive_weight, str) else positive_weight
+    if isinstance(positive_weight, str) and positive_weight != "balanced":
+        raise ValueError(f"positive_weight must be None, 'balanced' or a number; got {positive_weight!r}.")
+    cell_weight = torch.where(labels > 0.5, torch.as_tensor(weight, dtype=logits.dtype, device=logits.device),
+                              torch.ones((), dtype=logits.dtype, device=logits.device))
+    return F.binary_cross_entropy_with_logits(logits, target, weight=cell_weight)
+
+
+def nmp_loss(outputs: dict, labels: dict, label_smoothing: float = LABEL_SMOOTHING,
+             onset_positive_weight="balanced", supervise_contour: bool = True,
+             return_parts: bool = False):
+    """Basic Pitch's training loss: the sum of the three heads' BCE (module docstring).
+
+    Args:
+        outputs: the layers' **logits** (``forward(stack, logits=True)``): ``{"contour": (B, T,
+            264), "note": (B, T, 88), "onset": (B, T, 88)}``.
+        labels: the same keys, 0/1 labels.
+        label_smoothing: 0.2 as released; 0 for plain BCE.
+        onset_positive_weight: onsets' positive weight: ``"balanced"`` (the equal-vote weight
+            ``N_neg / N_pos`` of the batch, the released weighted loss), a number, or ``None``.
+        supervise_contour: ``False`` drops the contour term (ablation "without Yp supervision").
+        return_parts: also return ``{"contour", "note", "onset"}`` (floats) for logging.
+
+    Returns:
+        The scalar loss, or ``(loss, parts)``.
+
+    Used by: :func:`train`, hw5_basic_pitch.
+    """
+    missing = [k for k in HEADS if k not in outputs or k not in labels]
+    if missing:
+        raise KeyError(f"nmp_loss needs {list(HEADS)} in outputs and labels; missing {missing}.")
+    parts = {
+        "contour": head_loss(outputs["contour"], labels["contour"], label_smoothing) if supervise_contour else None,
+        "note": head_loss(outputs["note"], labels["note"], label_smoothing),
+        "onset": head_loss(outputs["onset"], labels["onset"], label_smoothing, onset_positive_weight),
+    }
+    loss = sum(v for v in parts.values() if v is not None)
+    if return_parts:
+        return loss, {k: float(v) for k, v in parts.items() if v is not None}
+    return loss
+
+
+# ---- training ----------------------------------------------------------------------------------
+
+
+def _channels_last(module: torch.nn.Module) -> torch.nn.Module:
+    # oneDNN's convolutions (forward and weight gradient) are ~1.5x faster channels-last on CPU;
+    # only the memory layout changes, never a value or a state_dict key
+    return module.to(memory_format=torch.channels_last)
+
+
+def layer_outputs(transcriber, cqt: torch.Tensor, logits: bool = True) -> dict:
+    """The transcriber's outputs from cached log-CQTs ``(B, T, bins)``: batch norm, stacking,
+    layers (what ``transcriber(audio, logits)`` computes after its CQT).
+
+    Used by: :func:`train`, hw5_basic_pitch.
+    """
+    stack = stack_from_log_cqt(transcriber.front_end, cqt)
+    return transcriber.layers(stack.contiguous(memory_format=torch.channels_last), logits=logits)
+
+
+def train(transcriber, train_set, steps: int, batch_size: int, lr: float = 1e-3,
+          onset_positive_weight="balanced", supervise_contour: bool = True,
+          label_smoothing: float = LABEL_SMOOTHING, augment: Callable | None = None,
+          validation_set=None, n_validation_windows: int = 16, validate_every: int = 0,
+          clip_grad_norm: float | None = 3.0, hop_frames: int = 8, seed: int = 0,
+          features: WindowFeatures | None = None, desc: str = "training NMP") -> dict:
+    """Train a :class:`course.nmp.Transcriber` on random 2-s windows (Adam, Basic Pitch's loss).
+
+    Every step draws ``batch_size`` windows (:class:`WindowFeatures`), applies ``augment`` to
+    audio and labels, recomputes the log-CQT of the windows whose audio changed, then runs batch
+    norm, stacking and the layers and :func:`nmp_loss`, through :func:`course.training.fit`.
+
+    Args:
+        transcriber: front end plus layers; trained in place, left in eval mode.
+        train_set: a :class:`data_scripts.multi.MultiInstrumentDataset` (training split).
+        steps, batch_size, lr: optimiser steps, windows per step, Adam's learning rate.
+        onset_positive_weight, supervise_contour, label_smoothing: of :func:`nmp_loss`.
+        augment: ``augment(batch, rng) -> batch`` on ``{"audio": (B, 43844), "contour",
+            "note", "onset"}`` tensors (``course.augment.batch_augmentation``); ``None``: clean.
+        validation_set: optional dataset; the loss on ``n_validation_windows`` fixed windows
+            (seeded) is recorded every ``validate_every`` steps and at the end.
+        clip_grad_norm: maximum total gradient norm (``None``: no clipping).
+        hop_frames: of :class:`WindowFeatures`.
+        seed: seeds the windows and the augmentation (not the weights: seed before building).
+        features: reuse the cached windows of an earlier run on the same set and front-end
+            settings (the cache holds fixed log-CQTs, so any transcriber may share it).
+        desc: progress bar label.
+
+    Returns:
+        The history of :func:`course.training.fit` plus ``"seconds"`` (wall time) and
+        ``"features"`` (the :class:`WindowFeatures`, to pass to the next run).
+
+    Used by: hw5_basic_pitch (training, ablations, augmentation), ``bench/hw5_bench.py``.
+    """
+    from course.training import fit
+
+    if steps < 1 or batch_size < 1:
+        raise ValueError(f"steps and batch_size must be positive; got {steps}, {batch_size}.")
+    if not hasattr(transcriber, "front_end") or not hasattr(transcriber, "layers"):
+        raise TypeError("train expects a course.nmp.Transcriber(layers, front_end): it trains on cached log-CQTs.")
+    features = features or WindowFeatures(train_set, transcriber.front_end, hop_frames, seed)
+    rng = np.random.default_rng(seed)
+    _channels_last(transcriber.layers)
+
+    def batches():
+        while True:
+            batch = features.batch(batch_size, rng)
+            if augment is not None:
+                clean = batch["audio"]
+                batch = augment(batch, rng)
+                changed = [n for n in range(len(clean)) if not torch.equal(batch["audio"][n], clean[n])]
+                if changed:  # only the augmented windows pay for a new CQT
+                    batch["cqt"] = batch["cqt"].clone()
+                    batch["cqt"][changed] = features.compute(batch["audio"][changed])
+            yield batch
+
+    device = transcriber.front_end.batch_norm.weight.device
+
+    def loss_fn(model, batch):
+        outputs = layer_outputs(model, batch["cqt"].to(device))
+        labels = {k: batch[k].to(device) for k in HEADS}
+        return nmp_loss(outputs, labels, label_smoothing, onset_positive_weight, supervise_contour)
+
+    validate = None
+    if validation_set is not None:
+        val_features = WindowFeatures(validation_set, transcriber.front_end, hop_frames, seed + 1)
+        val_batch = val_features.batch(n_validation_windows, np.random.default_rng(seed + 1))
+
+        def validate(model):
+            return {"loss": float(loss_fn(model, val_batch))}
+
+    optimizer = torch.optim.Adam(transcriber.parameters(), lr=lr)
+    start = time.perf_counter()
+    history = fit(transcriber, batches(), loss_fn, optimizer, steps, clip_grad_norm=clip_grad_norm,
+                  validate=validate, validate_every=validate_every, desc=desc)
+    history["seconds"] = time.perf_counter() - start
+    history["features"] = features
+    return history
+
+
+# ---- evaluation --------------------------------------------------------------------------------
+
+
+def _pieces(dataset):
+    for i in range(len(dataset)):
+        yield dataset.piece(i) if hasattr(dataset, "piece") else dataset[i]
+
+
+def _piece_audio(piece, sample_rate: int) -> np.ndarray:
+    from course.audio import resample
+
+    audio = piece.audio.detach().cpu().numpy() if torch.is_tensor(piece.audio) else np.asarray(piece.audio)
+    return resample(audio.astype(np.float32, copy=False), sample_rate, AUDIO_SAMPLE_RATE)
+
+
+def _on_piano(notes: Notes) -> Notes:
+    keep = (notes.pitches >= MIN_MIDI) & (notes.pitches <= MAX_MIDI)
+    return Notes(notes.intervals[keep], notes.pitches[keep], notes.velocities[keep])
+
+
+def score_notes(reference: Notes, estimate: Notes, n_frames: int) -> dict[str, float]:
+    """Note F (with offsets), Fno (onsets only) and multipitch frame scores of one piece.
+
+    Frames: both note lists rendered as rolls on the label grid (frame ``t`` at ``t * 256 /
+    22050`` s, ``n_frames`` frames, :func:`course.notes.notes_to_rolls`), then
+    ``mir_eval.multipitch`` (:func:`course.metrics.frame_scores`); ``frame_accuracy`` is its
+    ``Accuracy`` (TP / (TP + FP + FN), the paper's "Acc").
+
+    Returns:
+        ``note_f1`` (Fno), ``note_with_offsets_f1`` (F), their precisions and recalls, and
+        ``frame_precision``, ``frame_recall``, ``frame_f1``, ``frame_accuracy``.
+
+    Used by: :func:`evaluate`, ``bench/hw5_bench.py``.
+    """
+    from course.metrics import frame_scores, note_scores
+
+    scores = {f"note_{k}": v for k, v in note_scores(reference, estimate).items()}
+    scores.update({f"note_with_offsets_{k}": v for k, v in note_scores(reference, estimate, with_offsets=True).items()})
+    ref_roll = notes_to_rolls(_on_piano(reference), FRAME_RATE, n_frames)["frame"]
+    est_roll = notes_to_rolls(_on_piano(estimate), FRAME_RATE, n_frames)["frame"]
+    scores.update({f"frame_{k}": v for k, v in frame_scores(ref_roll, est_roll, FRAME_RATE).items()})
+    return scores
+
+
+def evaluate(transcriber, dataset, decode: Callable, max_pieces: int | None = None,
+             batch_size: int = 8, return_per_piece: bool = False) -> dict:
+    """Transcribe whole pieces and score them, per piece then averaged.
+
+    Each piece is resampled to 22050 Hz when the dataset is at another rate (its
+    ``sample_rate`` attribute, e.g. a 16-kHz :class:`data_scripts.maestro.MaestroDataset`),
+    run through :func:`course.nmp.predict_piece`, decoded to notes by ``decode(note, onset)``
+    (times of the stitched frames, ``course.nmp.frame_times``), and scored against the piece's
+    notes (:func:`score_notes`).
+
+    Args:
+        transcriber: a :class:`course.nmp.Transcriber`, :class:`course.released.OriginalBasicPitch`
+            or anything :func:`course.nmp.predict_piece` runs.
+        dataset: has ``len()`` and ``piece(i)`` (or ``[i]``) with ``.audio`` ``(N,)`` and
+            ``.notes``; or a list of such pieces (:func:`transformed_pieces`).
+        decode: ``decode(note (T, 88), onset (T, 88)) -> Notes`` with the stitched frames' times,
+            e.g. your ``notes_from_posteriorgrams`` (its defaults are Basic Pitch's).
+        max_pieces: score only the first that many pieces (``None`` or 0: all).
+        batch_size: windows per forward pass.
+        return_per_piece: also return the list of per-piece scores (with ``"title"``).
+
+    Returns:
+        Means over the pieces: ``note_f1`` (Fno), ``note_with_offsets_f1`` (F),
+        ``frame_accuracy``, and their precisions, recalls and F1s; plus ``"n_pieces"``; with
+        ``return_per_piece``, ``(means, per_piece)``.
+
+    Used by: hw5_basic_pitch (test scores, robustness), ``bench/hw5_bench.py``.
+    """
+    from course.nmp import predict_piece
+
+    sample_rate = getattr(dataset, "sample_rate", AUDIO_SAMPLE_RATE)
+    per_piece = []
+    for n, piece in enumerate(_pieces(dataset)):
+        if max_pieces and n >= max_pieces:
+            break
+        audio = _piece_audio(piece, sample_rate)
+        outputs = predict_piece(transcriber, audio, batch_size=batch_size)
+        estimate = decode(outputs["note"], outputs["onset"])
+        if not isinstance(estimate, Notes):
+            raise TypeError(f"decode must return course.notes.Notes; got {type(estimate).__name__}.")
+        scores = score_notes(piece.notes, estimate, 1 + len(audio) // FFT_HOP)
+        scores["title"] = getattr(piece, "title", str(n))
+        per_piece.append(scores)
+    if not per_piece:
+        raise ValueError("evaluate got no pieces: the dataset is empty.")
+    keys = [k for k in per_piece[0] if k != "title"]
+    means = {k: float(np.mean([s[k] for s in per_piece])) for k in keys}
+    means["n_pieces"] = len(per_piece)
+    return (means, per_piece) if return_per_piece else means
+
+
+def transformed_pieces(dataset, transform: Callable, seed: int = 0) -> list:
+    """A copy of a split with every piece's audio transformed (a noisy, reverberant test set).
+
+    Args:
+        dataset: pieces with ``.audio`` at 22050 Hz and ``.notes`` (``len()`` and ``piece(i)``).
+        transform: ``transform(audio (N,), rng) -> (N,)``, e.g. reverb then the students'
+            ``add_noise``; it must not move notes in time or pitch (the notes are kept).
+        seed: seeds the generator passed to ``transform`` (one for the whole copy).
+
+    Returns:
+        A list of pieces (``.audio``, ``.notes``, ``.title``) that :func:`evaluate` accepts.
+
+    Used by: hw5_basic_pitch (robustness), ``bench/hw5_bench.py``.
+    """
+    from course.augment import check_audio
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for piece in _pieces(dataset):
+        audio = np.asarray(piece.audio, np.float32)
+        new = check_audio(transform(audio, rng), "the transformed audio")
+        if new.shape != audio.shape:
+            raise ValueError(f"transform changed a piece's length from {len(audio)} to {len(new)} samples.")
+        out.append(types.SimpleNamespace(audio=new.astype(np.float32), notes=piece.notes,
+                                         title=getattr(piece, "title", "")))
+    return out
