@@ -39,13 +39,15 @@ def configure(c: Config, root: pathlib.Path | str, cell_timeout: int = DEFAULT_C
     c.CourseDirectory.source_directory = source
     c.CourseDirectory.release_directory = release
     c.CourseDirectory.db_url = f"sqlite:///{(db_path or root / 'gradebook.db').resolve()}"
-    # Data, checkpoints and caches beside a notebook are not part of a release or a submission.
     # No exchange is used (submissions are collected into a folder): keep nbgrader from probing
     # the system-wide default exchange directory.
     exchange = pathlib.Path(tempfile.gettempdir()) / "dl4ma-nbgrader-exchange"
     exchange.mkdir(exist_ok=True)
     c.Exchange.root = str(exchange)
-    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.pt", "*.ckpt", "outputs"]
+    # Checkpoints are *not* ignored: a submission's trained model (hw4's onsets_and_frames.pt) must
+    # reach the autograded folder. A release never holds one: the source is copied without them
+    # (grading.RELEASE_EXCLUDES).
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "outputs"]
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
     c.ExecutePreprocessor.timeout = cell_timeout

@@ -15,25 +15,20 @@ import time
 from autograder import grading
 from autograder.bundle import make_student_bundle
 from autograder.config import REPO
-from autograder.mistakes import MISTAKES, apply
+from autograder.mistakes import MISTAKES, write_submission
 
 
 def make_demo_class(homework: str, submissions: pathlib.Path):
     """Three submissions of ``homework``; returns the mistake the third one makes."""
     if submissions.exists():
         shutil.rmtree(submissions)
-    for student, source in [("reference", REPO / "solutions" / homework),
-                            ("untouched", REPO / "assignments" / homework)]:
-        dest = submissions / student / homework
-        dest.mkdir(parents=True)
-        for nb in source.glob("*.ipynb"):
-            shutil.copy2(nb, dest / nb.name)
+    write_submission(homework, submissions / "reference" / homework)
+    untouched = submissions / "untouched" / homework
+    untouched.mkdir(parents=True)
+    for nb in (REPO / "assignments" / homework).glob("*.ipynb"):
+        shutil.copy2(nb, untouched / nb.name)
     mistake = MISTAKES[homework][0]
-    apply(mistake, homework, submissions / "one_mistake" / homework)
-    # a submission holds every notebook of the homework: the others as the reference wrote them
-    for nb in (REPO / "solutions" / homework).glob("*.ipynb"):
-        if nb.name != mistake.notebook:
-            shutil.copy2(nb, submissions / "one_mistake" / homework / nb.name)
+    write_submission(homework, submissions / "one_mistake" / homework, mistake)
     return mistake
 
 

@@ -69,6 +69,11 @@ def generate_releases(homeworks=None, release_root: pathlib.Path | None = None) 
 # --------------------------------------------------------------------------- workspace
 
 
+# What running a solution notebook in place leaves beside it, never part of a release: trained
+# checkpoints, cached experiment results, notebook checkpoints.
+RELEASE_EXCLUDES = (".ipynb_checkpoints", "__pycache__", "*.pt", "*.ckpt", "hw*_runs", "outputs")
+
+
 def _refresh_source(workspace: pathlib.Path) -> None:
     """(Re)copy ``solutions/`` to the workspace's ``source/``.
 
@@ -78,7 +83,7 @@ def _refresh_source(workspace: pathlib.Path) -> None:
     source = workspace / "source"
     if source.exists():
         shutil.rmtree(source)
-    shutil.copytree(REPO / "solutions", source, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(REPO / "solutions", source, ignore=shutil.ignore_patterns(*RELEASE_EXCLUDES))
 
 
 def init_workspace(workspace: pathlib.Path, cell_timeout: int) -> pathlib.Path:

@@ -1,7 +1,9 @@
 """Plausible wrong answers, per homework: each must lose the points of the cells it names.
 
 The demo class of the main job submits one of them; the pipeline tests grade all of them and
-check that each loses exactly the points listed (tests/test_pipeline.py).
+check that each loses exactly the points listed (tests/test_pipeline.py). A submission is every
+notebook of the homework plus the files a student hands in beside them (:data:`HANDED_IN`, such as
+hw4's trained checkpoint); :func:`write_submission` writes one, with or without a mistake.
 """
 from __future__ import annotations
 
@@ -23,7 +25,35 @@ class Mistake:
     loses: tuple[str, ...]  # grade_ids of the test cells that must score 0
 
 
+# Files a reference student hands in beside the notebooks: name in the submission -> source.
+# hw4's checkpoint is the reference Onsets and Frames trained in the cpu profile by
+#   python -m bench.hw4_train --profile cpu --model OnsetsAndFrames --save autograder/reference/hw4_onsets_and_frames_cpu.pt
+HANDED_IN: dict[str, dict[str, pathlib.Path]] = {
+    "hw4_transcription": {"onsets_and_frames.pt": REPO / "autograder" / "reference" / "hw4_onsets_and_frames_cpu.pt"},
+}
+
 MISTAKES: dict[str, list[Mistake]] = {
+    "hw4_transcription": [
+        Mistake("missing detach", "onsets_and_frames.ipynb", "q3_onf",
+                "torch.sigmoid(onset).detach()", "torch.sigmoid(onset)",
+                ("test_q3_onf_detach",)),
+        Mistake("concatenation on the time axis", "onsets_and_frames.ipynb", "q3_onf",
+                "activation], dim=-1)", "activation], dim=1)",
+                ("test_q3_onf_public", "test_q3_onf_detach", "test_q3_onf_hidden")),
+        Mistake("unidirectional LSTM", "onsets_and_frames.ipynb", "q3_onf",
+                "bidirectional=True", "bidirectional=False",
+                ("test_q3_onf_public", "test_q3_onf_detach", "test_q3_onf_hidden")),
+        Mistake("sigmoid applied twice", "onsets_and_frames.ipynb", "q3_onf",
+                "return onset, self.combined_fc(self.combined_rnn(combined)[0])",
+                "return torch.sigmoid(onset), torch.sigmoid(self.combined_fc(self.combined_rnn(combined)[0]))",
+                ("test_q3_onf_hidden",)),
+        Mistake("MaxPool over time", "baseline.ipynb", "q1_shapes",
+                "(B, C, T, F1),          # maxpool (1, 2)", "(B, C, T // 2, F1),     # maxpool (1, 2)",
+                ("test_q1_shapes_hidden",)),
+        Mistake("wrong flatten order", "baseline.ipynb", "q1_shapes",
+                "(B, T, 2 * C * F2),     # flatten(2)", "(B, 2 * C, T * F2),     # flatten(2)",
+                ("test_q1_shapes_hidden",)),
+    ],
     "hw5_basic_pitch": [
         Mistake("inverted equal-vote weight", "problem_set.ipynb", "b1_equal_vote",
                 "return (targets.size - n_pos) / n_pos", "return n_pos / (targets.size - n_pos)",
@@ -48,6 +78,22 @@ MISTAKES: dict[str, list[Mistake]] = {
                 ("test_b2_hidden", "test_b3_best_weight")),
     ],
 }
+
+
+def write_submission(homework: str, dest: pathlib.Path, mistake: Mistake | None = None) -> pathlib.Path:
+    """A reference submission of ``homework`` in ``dest``: every solution notebook and the
+    :data:`HANDED_IN` files, with ``mistake`` made in its notebook when one is given."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for nb in sorted((REPO / "solutions" / homework).glob("*.ipynb")):
+        if mistake is None or nb.name != mistake.notebook:
+            shutil.copy2(nb, dest / nb.name)
+    if mistake is not None:
+        apply(mistake, homework, dest)
+    for name, source in HANDED_IN.get(homework, {}).items():
+        shutil.copy2(source, dest / name)
+    return dest
 
 
 def apply(mistake: Mistake, homework: str, dest: pathlib.Path) -> pathlib.Path:

@@ -39,11 +39,12 @@ def load_average() -> str:
 
 
 def run(model_name: str, profile: str, sizes, threads: int | None, seed: int = 0,
-        train_set=None, test_set=None, validation_set=None) -> dict:
+        train_set=None, test_set=None, validation_set=None, save=None) -> dict:
     import torch
 
     from course.training import seed_everything
-    from course.transcription import TranscriptionFeatures, build_model, count_parameters, evaluate, train
+    from autograder.reference.hw4_transcription import build_model, decode_notes
+    from course.transcription import TranscriptionFeatures, count_parameters, evaluate, save_transcriber, train
     from data_scripts.maestro import MaestroDataset
     from data_scripts.paths import dataset_dir
 
@@ -58,10 +59,12 @@ def run(model_name: str, profile: str, sizes, threads: int | None, seed: int = 0
     history = train(model, train_set, sizes.steps, sizes.batch_size, sizes.sequence_length, lr=sizes.lr,
                     lr_decay_steps=sizes.lr_decay_steps, lr_decay_rate=sizes.lr_decay_rate,
                     clip_grad_norm=sizes.clip_grad_norm, validation_set=validation_set,
-                    validation_interval=sizes.validation_interval, device="cpu", seed=seed)
+                    validation_interval=sizes.validation_interval, decode=decode_notes, device="cpu", seed=seed)
     load_after = load_average()
     t0 = time.perf_counter()
-    scores = evaluate(model, test_set, "cpu")
+    scores = evaluate(model, test_set, decode_notes, "cpu")
+    if save:
+        save_transcriber(model, save, cnn_unit=sizes.cnn_unit, fc_unit=sizes.fc_unit, rnn_unit=sizes.rnn_unit)
     return {
         "model": model_name, "profile": profile, **dataclasses.asdict(sizes), "seed": seed,
         "threads": torch.get_num_threads(), "parameters": count_parameters(model),
@@ -91,12 +94,15 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="torch threads (0: torch's default)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--log", default=None, help="append each result as a JSON line to this file")
+    parser.add_argument("--save", default=None, help="save the trained model's checkpoint here (one model only)")
     for field in dataclasses.fields(current("cpu").hw4):
+        if dataclasses.is_dataclass(getattr(current("cpu").hw4, field.name)):
+            continue  # the sweep sizes: not a training run's
         parser.add_argument("--" + field.name.replace("_", "-"), type=type(getattr(current("cpu").hw4, field.name)),
                             default=None, help="override the profile's value")
     args = parser.parse_args(argv)
     sizes = current(args.profile).hw4
-    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(sizes) if getattr(args, f.name) is not None}
+    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(sizes) if getattr(args, f.name, None) is not None}
     sizes = dataclasses.replace(sizes, **overrides)
 
     from course.transcription import TranscriptionFeatures
@@ -111,7 +117,8 @@ def main(argv=None) -> int:
           flush=True)
     names = MODEL_NAMES if args.all else (args.model,)
     for name in names:
-        result = run(name, args.profile, sizes, args.threads, args.seed, train_set, test_set, validation_set)
+        result = run(name, args.profile, sizes, args.threads, args.seed, train_set, test_set, validation_set,
+                     save=args.save if not args.all else None)
         print(f"{name:22s} train {result['train_seconds']:7.1f} s  params {result['parameters']:8d}  "
               f"frame F1 {result['frame_f1']:.3f}  note F1 {result['note_f1']:.3f}  "
               f"note-with-offset F1 {result['note_with_offsets_f1']:.3f}  "

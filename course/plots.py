@@ -648,3 +648,113 @@ def confusion_matrix(
     if title:
         ax.set_title(title)
     return ax
+
+
+# --------------------------------------------------------------------------------------------
+# Sweeps
+# --------------------------------------------------------------------------------------------
+
+
+def _sweep_values(results: Sequence[Mapping], keys: Sequence[str], value: str) -> None:
+    if not results:
+        raise ValueError("No results to draw: run the sweep first (it returns one dict per run).")
+    for key in (*keys, value):
+        missing = [r.get("key", i) for i, r in enumerate(results) if key not in r]
+        if missing:
+            raise ValueError(f"The results lack {key!r} (runs {missing[:3]}): pass the dicts the sweep runner returns.")
+
+
+def sweep_grid(
+    results: Sequence[Mapping],
+    axes: Sequence[str] = ("sequence_length", "cnn_unit", "fc_unit"),
+    value: str = "val_loss",
+    ax: Axes | None = None,
+    title: str | None = None,
+    cmap: str = "viridis_r",
+) -> Axes:
+    """A 3-D grid of sweep runs: one ball per run at its three settings, coloured by ``value``.
+
+    Each axis is drawn on a log scale of its values' positions (the grid's values are usually
+    doublings), labelled with the values themselves; the best run is ringed in red and every run
+    is annotated with its value, so a sparse subset of the grid reads as well as the full one.
+
+    Args:
+        results: the sweep's runs, each a dict with the three ``axes`` keys and ``value``.
+        axes: the three settings swept (x, y, z).
+        value: what colours the balls; lower is better where the name contains "loss", else higher.
+        ax: a 3-D Axes (``projection="3d"``); a new figure's where None.
+        title: Axes title.
+        cmap: colour map (reversed viridis: yellow is low).
+
+    Returns:
+        The 3-D Axes.
+
+    Used by: hw4_transcription (Q2's architecture sweep).
+    """
+    _sweep_values(results, axes, value)
+    if ax is None:
+        ax = plt.figure(figsize=(6.5, 5)).add_subplot(projection="3d")
+    positions = []
+    for name in axes:
+        levels = sorted({r[name] for r in results})
+        positions.append(([levels.index(r[name]) for r in results], levels))
+    scores = np.array([r[value] for r in results], dtype=float)
+    points = ax.scatter(*(p for p, _ in positions), c=scores, cmap=cmap, s=120, depthshade=False, edgecolors="k")
+    best = int(np.argmin(scores) if "loss" in value else np.argmax(scores))
+    ax.scatter(*([p[best]] for p, _ in positions), s=320, facecolors="none", edgecolors="red", linewidths=2)
+    for i, score in enumerate(scores):
+        ax.text(positions[0][0][i], positions[1][0][i], positions[2][0][i], f" {score:.3f}", fontsize="x-small")
+    for (_, levels), name, set_ticks, set_labels, set_label in zip(
+        positions, axes, (ax.set_xticks, ax.set_yticks, ax.set_zticks),
+        (ax.set_xticklabels, ax.set_yticklabels, ax.set_zticklabels), (ax.set_xlabel, ax.set_ylabel, ax.set_zlabel),
+    ):
+        set_ticks(range(len(levels)))
+        set_labels([f"{v:g}" for v in levels])
+        set_label(name)
+    plt.colorbar(points, ax=ax, shrink=0.6, pad=0.1, label=value)
+    ax.set_title(title or f"{value} per run (red ring: best)")
+    return ax
+
+
+def sweep_heatmap(
+    results: Sequence[Mapping],
+    x: str = "lr",
+    y: str = "weight_decay",
+    value: str = "val_loss",
+    ax: Axes | None = None,
+    title: str | None = None,
+    cmap: str = "viridis_r",
+) -> Axes:
+    """Two swept settings as a table of coloured cells; a cell not run is left blank.
+
+    Args:
+        results: the sweep's runs, each a dict with ``x``, ``y`` and ``value``.
+        x, y: the settings on the columns and the rows.
+        value: the cells' colour and text.
+        ax: Axes to draw on; a new figure's where None.
+        title: Axes title.
+        cmap: colour map.
+
+    Returns:
+        The Axes.
+
+    Used by: hw4_transcription (Q2's learning-rate x weight-decay sweep).
+    """
+    _sweep_values(results, (x, y), value)
+    xs, ys = sorted({r[x] for r in results}), sorted({r[y] for r in results})
+    table = np.full((len(ys), len(xs)), np.nan)
+    for r in results:
+        table[ys.index(r[y]), xs.index(r[x])] = r[value]
+    ax = _new_axes(ax, figsize=(1.5 + 1.3 * len(xs), 1.0 + 0.8 * len(ys)))
+    image = ax.imshow(np.ma.masked_invalid(table), cmap=cmap, aspect="auto")
+    for i in range(len(ys)):
+        for j in range(len(xs)):
+            text = "not run" if np.isnan(table[i, j]) else f"{table[i, j]:.3f}"
+            ax.text(j, i, text, ha="center", va="center", fontsize="small", color="gray" if np.isnan(table[i, j]) else "w")
+    ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
+    ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    plt.colorbar(image, ax=ax, label=value)
+    ax.set_title(title or value)
+    return ax

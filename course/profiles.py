@@ -34,6 +34,26 @@ class PianoDataSizes:
 
 
 @dataclasses.dataclass(frozen=True)
+class SweepSizes:
+    """hw4 Q2's hyperparameter sweeps of the baseline (``course.transcription.experiment_grid``).
+
+    The architecture grid is ``sequence_lengths x cnn_units x fc_units`` at the middle learning
+    rate without weight decay; the optimiser grid is ``lrs x weight_decays`` at the architecture
+    grid's centre. ``gpu`` runs the original course's full grids; ``cpu`` the centre and one axis
+    changed at a time (``subset="axes"``), at a budget that shows each axis' trend in minutes.
+    """
+
+    sequence_lengths: tuple[int, ...]  # crop lengths in samples (51200 = 100 frames)
+    cnn_units: tuple[int, ...]
+    fc_units: tuple[int, ...]
+    lrs: tuple[float, ...]
+    weight_decays: tuple[float, ...]
+    steps: int  # optimiser steps per run, the same for every run
+    batch_size: int
+    subset: str  # "full" or "axes"
+
+
+@dataclasses.dataclass(frozen=True)
 class MultiDataSizes:
     """Sizes of the embedded multi-instrument set (``data_scripts.multi``, hw5_basic_pitch).
 
@@ -68,6 +88,8 @@ class TranscriptionSizes:
     lr_decay_rate: float  # StepLR factor
     clip_grad_norm: float  # maximum total gradient norm
     validation_interval: int  # validate every that many steps (0: only at the end)
+    ablation_steps: int  # steps of each Q3 ablation run (every model gets the same budget)
+    sweep: SweepSizes  # Q2's sweeps
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,7 +118,10 @@ _PROFILES = {
         multi=MultiDataSizes(3, 1, 2, 1, 12.0),
         hw4=TranscriptionSizes(batch_size=2, sequence_length=16384, steps=5, cnn_unit=4, fc_unit=16,
                                rnn_unit=8, lr=6e-4, lr_decay_steps=10000, lr_decay_rate=0.98,
-                               clip_grad_norm=3.0, validation_interval=0),
+                               clip_grad_norm=3.0, validation_interval=0, ablation_steps=5,
+                               sweep=SweepSizes(sequence_lengths=(8192, 16384), cnn_units=(2, 4), fc_units=(8, 16),
+                                                lrs=(1e-3, 1e-2), weight_decays=(0.0, 1e-4), steps=2,
+                                                batch_size=2, subset="axes")),
         hw5=ProblemSetSizes(bce_steps=60, bce_weights=(1.0, 5.0, 20.0), n_pieces=2),
         num_workers=1,
     ),
@@ -106,7 +131,10 @@ _PROFILES = {
         multi=MultiDataSizes(40, 6, 8, 2, 30.0),
         hw4=TranscriptionSizes(batch_size=8, sequence_length=51200, steps=1500, cnn_unit=8, fc_unit=128,
                                rnn_unit=64, lr=1e-3, lr_decay_steps=10000, lr_decay_rate=0.98,
-                               clip_grad_norm=3.0, validation_interval=250),
+                               clip_grad_norm=3.0, validation_interval=250, ablation_steps=500,
+                               sweep=SweepSizes(sequence_lengths=(51200, 102400, 204800), cnn_units=(12, 24, 48),
+                                                fc_units=(32, 64, 128), lrs=(1e-4, 1e-3, 1e-2),
+                                                weight_decays=(0.0, 1e-4, 1e-3), steps=80, batch_size=4, subset="axes")),
         hw5=ProblemSetSizes(bce_steps=300, bce_weights=(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0), n_pieces=8),
         num_workers=2,
     ),
@@ -116,7 +144,10 @@ _PROFILES = {
         multi=MultiDataSizes(300, 40, 40, 3, 60.0),
         hw4=TranscriptionSizes(batch_size=16, sequence_length=102400, steps=3000, cnn_unit=48, fc_unit=256,
                                rnn_unit=88, lr=6e-4, lr_decay_steps=1000, lr_decay_rate=0.98,
-                               clip_grad_norm=3.0, validation_interval=500),
+                               clip_grad_norm=3.0, validation_interval=500, ablation_steps=3000,
+                               sweep=SweepSizes(sequence_lengths=(51200, 102400, 204800), cnn_units=(12, 24, 48),
+                                                fc_units=(32, 64, 128), lrs=(1e-4, 1e-3, 1e-2),
+                                                weight_decays=(0.0, 1e-4, 1e-3), steps=1000, batch_size=16, subset="full")),
         hw5=ProblemSetSizes(bce_steps=1000, bce_weights=(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0), n_pieces=40),
         num_workers=4,
     ),

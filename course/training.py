@@ -150,3 +150,31 @@ def load_checkpoint(model: torch.nn.Module, path: str | os.PathLike, strict: boo
     state = checkpoint.get("state_dict", checkpoint)
     model.load_state_dict(state, strict=strict)
     return {k: v for k, v in checkpoint.items() if k != "state_dict"}
+
+
+def cached_result(path: str | os.PathLike, compute: Callable[[], dict], rerun: bool = False) -> dict:
+    """``compute()``'s JSON result, computed once and then read back from ``path``.
+
+    Long experiments (a training run per grid point) write their result as soon as it exists,
+    so an interrupted sweep resumes where it stopped and a notebook re-run costs nothing. The
+    result must be JSON-serialisable (numbers, strings, lists, dicts); the file is written
+    atomically (a partial write never looks like a result).
+
+    Args:
+        path: the JSON file, e.g. ``hw4_runs/<experiment key>.json``.
+        compute: makes the result when no file exists (or with ``rerun``).
+        rerun: compute again and overwrite.
+
+    Used by: hw4_transcription (sweeps and ablations).
+    """
+    import json
+
+    path = pathlib.Path(path)
+    if path.exists() and not rerun:
+        return json.loads(path.read_text())
+    result = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(path.suffix + ".partial")
+    partial.write_text(json.dumps(result))
+    partial.replace(path)
+    return json.loads(path.read_text())  # the same types whether computed or read back

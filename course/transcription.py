@@ -1,39 +1,31 @@
-"""Piano transcription with Onsets and Frames: the models, decoding, evaluation and training.
+"""Piano transcription (hw4): the baseline, features, training, evaluation, checkpoints, sweeps.
 
 Everything here works on log-mel frames, the output of :class:`course.audio.LogMel`: 16 kHz audio,
-hop 512 samples, so ``FRAME_RATE = 31.25`` frames per second and a crop of ``N`` samples has
-``T = N // 512`` frames. Shapes use ``B`` (batch), ``T`` (frames), ``229`` (mel bands) and ``88``
+hop 512 samples, so ``FRAME_RATE = 31.25`` frames per second and a crop of ``L`` samples has
+``T = L // 512`` frames. Shapes use ``B`` (batch), ``T`` (frames), ``229`` (mel bands) and ``88``
 (piano keys, key ``k`` is MIDI pitch ``21 + k``).
 
-The pieces, in the order a reader meets them:
+The pieces, in the order the homework meets them:
 
-* :class:`ConvStack` -- the acoustic model shared by every variant (Kelz et al. 2016, as used by
-  Hawthorne et al. 2018): three 3x3 convolutions, pooling over frequency only, one linear layer.
-* Four transcribers, all ``model(mel) -> (onset_logits, frame_logits)``, each ``(B, T, 88)``:
-
-  ========================  ============================  ==========================================
-  model                     onset branch                  frame branch
-  ========================  ============================  ==========================================
-  ``BasicOnsetsAndFrames``  ConvStack -> FC                ConvStack -> FC
-  ``BiLSTMOnly``            ConvStack -> BiLSTM -> FC      ConvStack -> BiLSTM -> FC
-  ``ConcatOnly``            ConvStack -> FC                [sigmoid(FC(ConvStack)), onset probs] -> FC
-  ``OnsetsAndFrames``       ConvStack -> BiLSTM -> FC      [sigmoid(FC(ConvStack)), onset probs]
-                                                          -> BiLSTM -> FC
-  ========================  ============================  ==========================================
-
-  The onset probabilities enter the frame branch *detached* (``torch.Tensor.detach``): the frame
-  loss trains the frame branch only and never reaches the onset branch.
+* :class:`ConvStack` -- the acoustic model (Kelz et al. 2016, as used by Hawthorne et al. 2018):
+  three 3x3 convolutions, pooling over frequency only, one linear layer. Q1 reviews it.
+* :class:`BasicOnsetsAndFrames` -- the baseline: one ConvStack and one output layer per target,
+  ``model(mel) -> (onset_logits, frame_logits)``, each ``(B, T, 88)``. Q2 trains it. The
+  transcribers of Q3 (Onsets and Frames and its ablations) and the decoder are what students
+  write, so they are not here.
 * :func:`predict` -- sigmoid probabilities of a whole piece (in chunks for very long ones).
-* :func:`decode_notes` -- posteriorgrams to a :class:`~course.notes.Notes` list.
-* :func:`evaluate` -- frame F1, note F1 and note-with-offset F1, per piece then averaged.
+* :func:`evaluate` -- frame F1 and, given a decoder, note F1 and note-with-offset F1, per piece
+  then averaged.
 * :class:`TranscriptionFeatures` and :func:`train` -- log-mels computed once per piece, random
   crops of them, and the training loop (Adam, BCE on onsets + frames, StepLR, gradient clipping).
+* :func:`save_transcriber` / :func:`load_transcriber` -- checkpoints that load without pickled code.
+* :class:`Experiment` and :func:`run_experiments` -- the sweep runner of Q2: each run's result is
+  cached as a JSON file, so a grid can be run a piece at a time.
 
 Logits, not probabilities. Every ``forward`` returns logits so that the loss can be
 ``binary_cross_entropy_with_logits`` (numerically safer than a sigmoid followed by
 ``binary_cross_entropy``, which is what jongwook/onsets-and-frames does); :func:`predict` applies
-the sigmoid. Inside the two models that concatenate, the frame branch's activation and the onset
-probabilities *are* passed through a sigmoid before the concatenation, as in the original.
+the sigmoid.
 
 Differences from the originals, on purpose:
 
@@ -42,21 +34,21 @@ Differences from the originals, on purpose:
 * The third convolution has ``2 * cnn_unit`` channels and the FC ``fc_unit`` outputs, with
   ``cnn_unit`` and ``fc_unit`` free (KAIST HW3's parametrisation); jongwook's code ties them to one
   ``model_complexity`` (48 gives ``cnn_unit=48``, ``fc_unit=768``, BiLSTM 384 per direction).
-* Each BiLSTM is one bidirectional layer (the original Onsets and Frames; KAIST HW3 used two).
 * Gradients are clipped to a total norm of 3 *before* the optimiser step. jongwook's train.py
   calls ``clip_grad_norm_`` after ``optimizer.step()``, where it has no effect on the update, and
   KAIST HW3 clips each parameter tensor separately.
 * The output biases start at the label priors' log-odds (:func:`init_prior_bias`; both
   originals start them at PyTorch's default, near 0). With a budget of minutes this decides
-  whether the LSTM variants learn at all; ``prior_init=False`` restores the default.
-* :func:`decode_notes` ends a note where a new onset of the same key begins (KAIST HW3 does too;
-  jongwook's ``extract_notes`` lets the first note run on over the repeated one).
+  whether the LSTM variants learn at all.
 
 Used by: hw4_transcription.
 """
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
+import pathlib
 import time
 
 import numpy as np
@@ -137,28 +129,6 @@ class ConvStack(nn.Module):
         x = x.transpose(1, 2).flatten(2)  # (B, T, 2C * (n_mels // 4))
         return self.fc(x)
 
-    def shape_trace(self, mel: torch.Tensor) -> list[tuple[str, tuple[int, ...]]]:
-        """The shape after every layer, for a shape table: ``[(layer, shape), ...]``.
-
-        Starts with ``("input", (B, T, n_mels))`` and ``("unsqueeze(1)", (B, 1, T, n_mels))``
-        and ends with the output ``(B, T, fc_unit)``. Runs without gradients, in the current
-        train/eval mode.
-        """
-        trace = [("input", tuple(mel.shape))]
-        with torch.no_grad():
-            x = mel.unsqueeze(1)
-            trace.append(("unsqueeze(1)", tuple(x.shape)))
-            for layer in self.cnn:
-                x = layer(x)
-                trace.append((type(layer).__name__, tuple(x.shape)))
-            x = x.transpose(1, 2).flatten(2)
-            trace.append(("transpose(1, 2).flatten(2)", tuple(x.shape)))
-            for layer in self.fc:
-                x = layer(x)
-                trace.append((type(layer).__name__, tuple(x.shape)))
-        return trace
-
-
 def _check_mel(mel: torch.Tensor, n_mels: int) -> None:
     if mel.ndim != 3 or mel.shape[-1] != n_mels:
         raise ValueError(
@@ -178,11 +148,6 @@ def init_prior_bias(layer: nn.Linear, prior: float) -> None:
     """
     with torch.no_grad():
         layer.bias.fill_(math.log(prior / (1.0 - prior)))
-
-
-def _bilstm(input_size: int, rnn_unit: int) -> nn.LSTM:
-    """One bidirectional LSTM layer, batch first: ``(B, T, input_size) -> (B, T, 2 * rnn_unit)``."""
-    return nn.LSTM(input_size, rnn_unit, batch_first=True, bidirectional=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,128 +187,6 @@ class BasicOnsetsAndFrames(nn.Module):
         return self.onset_fc(self.onset_stack(mel)), self.frame_fc(self.frame_stack(mel))
 
 
-class BiLSTMOnly(nn.Module):
-    """A bidirectional LSTM on top of each CNN, no connection between the two branches.
-
-    ``onset = onset_fc(onset_rnn(onset_stack(mel)))``, the same for frames.
-
-    Attributes:
-        onset_stack, frame_stack: :class:`ConvStack`.
-        onset_rnn, frame_rnn: ``nn.LSTM(fc_unit, rnn_unit, bidirectional=True)``.
-        onset_fc, frame_fc: ``Linear(2 * rnn_unit, 88)``.
-
-    Used by: hw4_transcription.
-    """
-
-    def __init__(self, cnn_unit: int = 48, fc_unit: int = 256, rnn_unit: int = 88, prior_init: bool = True):
-        super().__init__()
-        self.onset_stack = ConvStack(N_MELS, cnn_unit, fc_unit)
-        self.onset_rnn = _bilstm(fc_unit, rnn_unit)
-        self.onset_fc = nn.Linear(2 * rnn_unit, N_KEYS)
-        self.frame_stack = ConvStack(N_MELS, cnn_unit, fc_unit)
-        self.frame_rnn = _bilstm(fc_unit, rnn_unit)
-        self.frame_fc = nn.Linear(2 * rnn_unit, N_KEYS)
-        if prior_init:
-            init_prior_bias(self.onset_fc, ONSET_PRIOR)
-            init_prior_bias(self.frame_fc, FRAME_PRIOR)
-
-    def forward(self, mel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(B, T, 229)`` -> ``(onset_logits, frame_logits)``, each ``(B, T, 88)``."""
-        onset = self.onset_fc(self.onset_rnn(self.onset_stack(mel))[0])
-        frame = self.frame_fc(self.frame_rnn(self.frame_stack(mel))[0])
-        return onset, frame
-
-
-class ConcatOnly(nn.Module):
-    """The onset-to-frame connection without any LSTM.
-
-    ``onset = onset_fc(onset_stack(mel))``;
-    ``frame = combined_fc([sigmoid(onset).detach(), sigmoid(frame_fc(frame_stack(mel)))])``.
-
-    Attributes:
-        onset_stack, frame_stack: :class:`ConvStack`.
-        onset_fc, frame_fc: ``Linear(fc_unit, 88)``.
-        combined_fc: ``Linear(2 * 88, 88)``.
-
-    Used by: hw4_transcription.
-    """
-
-    def __init__(self, cnn_unit: int = 48, fc_unit: int = 256, rnn_unit: int = 88, prior_init: bool = True):
-        super().__init__()
-        self.onset_stack = ConvStack(N_MELS, cnn_unit, fc_unit)
-        self.onset_fc = nn.Linear(fc_unit, N_KEYS)
-        self.frame_stack = ConvStack(N_MELS, cnn_unit, fc_unit)
-        self.frame_fc = nn.Linear(fc_unit, N_KEYS)
-        self.combined_fc = nn.Linear(2 * N_KEYS, N_KEYS)
-        if prior_init:  # frame_fc feeds a sigmoid inside the model: left at PyTorch's default
-            init_prior_bias(self.onset_fc, ONSET_PRIOR)
-            init_prior_bias(self.combined_fc, FRAME_PRIOR)
-
-    def forward(self, mel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(B, T, 229)`` -> ``(onset_logits, frame_logits)``, each ``(B, T, 88)``."""
-        onset = self.onset_fc(self.onset_stack(mel))
-        activation = torch.sigmoid(self.frame_fc(self.frame_stack(mel)))
-        combined = torch.cat([torch.sigmoid(onset).detach(), activation], dim=-1)  # (B, T, 176)
-        return onset, self.combined_fc(combined)
-
-
-class OnsetsAndFrames(nn.Module):
-    """Onsets and Frames (Hawthorne et al. 2018) without its offset and velocity heads.
-
-    ::
-
-        onset      = onset_fc(onset_rnn(onset_stack(mel)))                    (B, T, 88) logits
-        activation = sigmoid(frame_fc(frame_stack(mel)))                     (B, T, 88)
-        combined   = cat([sigmoid(onset).detach(), activation], dim=-1)      (B, T, 176)
-        frame      = combined_fc(combined_rnn(combined))                     (B, T, 88) logits
-
-    Args:
-        cnn_unit, fc_unit: of each :class:`ConvStack`.
-        rnn_unit: hidden units per direction of each BiLSTM.
-        prior_init: start ``onset_fc`` and ``combined_fc``'s biases at the label priors
-            (:func:`init_prior_bias`).
-
-    Attributes:
-        onset_stack, frame_stack: :class:`ConvStack`.
-        onset_rnn: ``nn.LSTM(fc_unit, rnn_unit, bidirectional=True)``.
-        onset_fc: ``Linear(2 * rnn_unit, 88)``.
-        frame_fc: ``Linear(fc_unit, 88)``.
-        combined_rnn: ``nn.LSTM(2 * 88, rnn_unit, bidirectional=True)``.
-        combined_fc: ``Linear(2 * rnn_unit, 88)``.
-
-    Used by: hw4_transcription.
-    """
-
-    def __init__(self, cnn_unit: int = 48, fc_unit: int = 256, rnn_unit: int = 88, prior_init: bool = True):
-        super().__init__()
-        self.onset_stack = ConvStack(N_MELS, cnn_unit, fc_unit)
-        self.onset_rnn = _bilstm(fc_unit, rnn_unit)
-        self.onset_fc = nn.Linear(2 * rnn_unit, N_KEYS)
-        self.frame_stack = ConvStack(N_MELS, cnn_unit, fc_unit)
-        self.frame_fc = nn.Linear(fc_unit, N_KEYS)
-        self.combined_rnn = _bilstm(2 * N_KEYS, rnn_unit)
-        self.combined_fc = nn.Linear(2 * rnn_unit, N_KEYS)
-        if prior_init:  # frame_fc feeds a sigmoid inside the model: left at PyTorch's default
-            init_prior_bias(self.onset_fc, ONSET_PRIOR)
-            init_prior_bias(self.combined_fc, FRAME_PRIOR)
-
-    def forward(self, mel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(B, T, 229)`` -> ``(onset_logits, frame_logits)``, each ``(B, T, 88)``."""
-        onset = self.onset_fc(self.onset_rnn(self.onset_stack(mel))[0])
-        activation = torch.sigmoid(self.frame_fc(self.frame_stack(mel)))
-        combined = torch.cat([torch.sigmoid(onset).detach(), activation], dim=-1)  # (B, T, 176)
-        return onset, self.combined_fc(self.combined_rnn(combined)[0])
-
-
-MODELS = {cls.__name__: cls for cls in (BasicOnsetsAndFrames, BiLSTMOnly, ConcatOnly, OnsetsAndFrames)}
-
-
-def build_model(name: str, cnn_unit: int, fc_unit: int, rnn_unit: int, prior_init: bool = True) -> nn.Module:
-    """One of :data:`MODELS` by name, e.g. ``build_model("OnsetsAndFrames", 24, 64, 64)``."""
-    if name not in MODELS:
-        raise ValueError(f"Unknown model {name!r}: expected one of {', '.join(MODELS)}.")
-    return MODELS[name](cnn_unit=cnn_unit, fc_unit=fc_unit, rnn_unit=rnn_unit, prior_init=prior_init)
-
 
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
@@ -379,66 +222,6 @@ def predict(model: nn.Module, mel: torch.Tensor, chunk_frames: int | None = 4096
             frames.append(torch.sigmoid(frame).cpu())
     onset, frame = torch.cat(onsets, 1), torch.cat(frames, 1)
     return (onset[0], frame[0]) if single else (onset, frame)
-
-
-def decode_notes(onset_probs, frame_probs, onset_threshold: float = 0.5, frame_threshold: float = 0.5,
-                 frame_rate: float = FRAME_RATE, velocity: int = 80) -> Notes:
-    """Notes of onset and frame posteriorgrams (the Onsets-and-Frames decoding rule).
-
-    For each key:
-
-    * an *onset* is the first frame of a run of consecutive frames with
-      ``onset_prob >= onset_threshold`` (a run of several onset frames is one note);
-    * the note starts at that frame and lasts while the key stays active, active meaning
-      ``frame_prob >= frame_threshold`` or inside the onset run, so every note lasts at least one
-      frame; it ends at the first inactive frame, or where the key's next onset run begins (a
-      repeated note ends the previous one), or at the end of the posteriorgram;
-    * frame ``t`` is at ``t / frame_rate`` seconds; an onset at frame ``s`` and end at frame
-      ``e`` make the interval ``[s / frame_rate, e / frame_rate]``.
-
-    Frames that are active without an onset before them make no note: an onset is required.
-
-    Args:
-        onset_probs, frame_probs: ``(T, 88)`` probabilities (numpy or torch).
-        onset_threshold, frame_threshold: the thresholds.
-        frame_rate: frames per second (31.25 for 16 kHz and hop 512).
-        velocity: velocity given to every note (the models here predict none).
-
-    Returns:
-        :class:`~course.notes.Notes`, sorted by onset then pitch.
-
-    Used by: hw4_transcription (:func:`evaluate`, listening to transcriptions).
-    """
-    onset_probs, frame_probs = _as_numpy(onset_probs), _as_numpy(frame_probs)
-    if onset_probs.shape != frame_probs.shape or onset_probs.ndim != 2 or onset_probs.shape[1] != N_KEYS:
-        raise ValueError(
-            f"decode_notes needs onset and frame posteriorgrams of one shape (T, {N_KEYS}); got "
-            f"{onset_probs.shape} and {frame_probs.shape}. Drop the batch axis (probs[0])."
-        )
-    n = len(onset_probs)
-    onset = onset_probs >= onset_threshold
-    before = np.zeros_like(onset)
-    before[1:] = onset[:-1]
-    starts = onset & ~before  # first frame of each onset run
-    active = onset | (frame_probs >= frame_threshold)
-    # A note begun at s ends at the first frame e > s that is inactive or starts a new onset run.
-    stops = ~active | starts
-    stop_at = np.where(stops, np.arange(n)[:, None], n)  # (T, 88): t where frame t stops a note
-    next_stop = np.minimum.accumulate(stop_at[::-1], axis=0)[::-1]  # first stop at or after t
-    next_stop = np.vstack([next_stop, np.full((1, N_KEYS), n)])  # row T: the end
-    frame_index, key = np.nonzero(starts)
-    end = next_stop[frame_index + 1, key]
-    return Notes(
-        np.stack([frame_index, end], axis=1) / frame_rate,
-        key + MIN_MIDI,
-        np.full(len(key), velocity),
-    )
-
-
-def _as_numpy(x) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x)
 
 
 # --------------------------------------------------------------------------------------------
@@ -532,17 +315,18 @@ def _features(dataset, sequence_length=None, seed=0) -> TranscriptionFeatures:
 # Evaluation
 
 
-def evaluate(model: nn.Module, dataset, device=None, onset_threshold: float = 0.5,
+def evaluate(model: nn.Module, dataset, decode=None, device=None, onset_threshold: float = 0.5,
              frame_threshold: float = 0.5, chunk_frames: int | None = 4096) -> dict[str, float]:
     """Transcribe whole pieces and score them; every score is computed per piece, then averaged.
 
+    * ``loss``: the training loss (BCE of onsets plus BCE of frames) over the whole pieces.
     * ``frame_*``: multipitch precision / recall / F1 (:func:`course.metrics.frame_scores`,
       mir_eval.multipitch) of the thresholded frame probabilities ``frame_probs >=
       frame_threshold`` against the label frame roll -- the frame output itself, before note
       decoding (KAIST HW3's frame metric).
     * ``note_*``: note precision / recall / F1 with onsets only (onset within 50 ms, pitch
-      exact), :func:`course.metrics.note_scores`, of :func:`decode_notes` against the piece's
-      true notes (from its MIDI file, not re-quantised to frames).
+      exact), :func:`course.metrics.note_scores`, of the notes ``decode`` finds against the
+      piece's true notes (from its MIDI file, not re-quantised to frames). Only with ``decode``.
     * ``note_with_offsets_*``: the same, also requiring the offset within 20 % of the note's
       duration (at least 50 ms).
 
@@ -550,14 +334,17 @@ def evaluate(model: nn.Module, dataset, device=None, onset_threshold: float = 0.
         model: a transcriber; left in eval mode.
         dataset: a :class:`data_scripts.maestro.MaestroDataset` (its whole pieces) or whole-piece
             :class:`TranscriptionFeatures` (faster when evaluating more than once).
+        decode: ``decode(onset_probs, frame_probs, onset_threshold, frame_threshold, frame_rate)
+            -> Notes`` with ``(T, 88)`` probabilities (the decoder you write in Q3.1); ``None``:
+            frame scores and loss only.
         device: where to run the model; default: the model's.
-        onset_threshold, frame_threshold: of :func:`decode_notes`.
+        onset_threshold, frame_threshold: of the frame scores and of ``decode``.
         chunk_frames: of :func:`predict`.
 
     Returns:
-        ``{"frame_precision", "frame_recall", "frame_f1", "note_precision", "note_recall",
-        "note_f1", "note_with_offsets_precision", "note_with_offsets_recall",
-        "note_with_offsets_f1"}``: means over the pieces.
+        ``{"loss", "frame_precision", "frame_recall", "frame_f1"}`` and, with ``decode``,
+        ``"note_precision", "note_recall", "note_f1", "note_with_offsets_precision",
+        "note_with_offsets_recall", "note_with_offsets_f1"``: means over the pieces.
 
     Used by: hw4_transcription (validation during :func:`train`, the test scores).
     """
@@ -570,20 +357,26 @@ def evaluate(model: nn.Module, dataset, device=None, onset_threshold: float = 0.
     per_piece: dict[str, list[float]] = {}
     for item in features:
         onset_probs, frame_probs = predict(model, item["mel"].to(device), chunk_frames)
-        notes = decode_notes(onset_probs, frame_probs, onset_threshold, frame_threshold, features.frame_rate)
-        scores = {}
+        scores = {"loss": float(_bce(onset_probs, item["onset"]) + _bce(frame_probs, item["frame"]))}
         for k, v in frame_scores(item["frame"].numpy(), (frame_probs >= frame_threshold).numpy(),
                                  features.frame_rate).items():
             scores[f"frame_{k}"] = v
-        for k, v in note_scores(item["notes"], notes).items():
-            scores[f"note_{k}"] = v
-        for k, v in note_scores(item["notes"], notes, with_offsets=True).items():
-            scores[f"note_with_offsets_{k}"] = v
+        if decode is not None:
+            notes = decode(onset_probs, frame_probs, onset_threshold, frame_threshold, features.frame_rate)
+            for k, v in note_scores(item["notes"], notes).items():
+                scores[f"note_{k}"] = v
+            for k, v in note_scores(item["notes"], notes, with_offsets=True).items():
+                scores[f"note_with_offsets_{k}"] = v
         for k, v in scores.items():
-            if k.endswith(("precision", "recall", "f1")):
+            if k == "loss" or k.endswith(("precision", "recall", "f1")):
                 per_piece.setdefault(k, []).append(v)
     model.train(was_training)
     return {k: float(np.mean(v)) for k, v in per_piece.items()}
+
+
+def _bce(probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean binary cross-entropy of probabilities, clamped away from 0 and 1 (no infinite loss)."""
+    return F.binary_cross_entropy(probs.clamp(1e-7, 1 - 1e-7), labels.float())
 
 
 # --------------------------------------------------------------------------------------------
@@ -604,14 +397,15 @@ def transcription_loss(model: nn.Module, batch: dict, device=None) -> torch.Tens
 
 def train(model: nn.Module, train_set, steps: int, batch_size: int, sequence_length: int,
           lr: float = 6e-4, lr_decay_steps: int = 10000, lr_decay_rate: float = 0.98,
-          clip_grad_norm: float | None = 3.0, validation_set=None, validation_interval: int = 0,
-          device=None, seed: int = 0, log_every: int = 10, desc: str = "training") -> dict[str, list]:
+          clip_grad_norm: float | None = 3.0, weight_decay: float = 0.0, validation_set=None,
+          validation_interval: int = 0, decode=None, device=None, seed: int = 0, log_every: int = 10,
+          desc: str = "training") -> dict[str, list]:
     """Train a transcriber on random crops with :func:`course.training.fit`.
 
     Adam at ``lr``, multiplied by ``lr_decay_rate`` every ``lr_decay_steps`` steps (``StepLR``;
     jongwook/onsets-and-frames: 6e-4, 0.98 every 10 000 steps; KAIST HW3: 0.98 every 1 000), loss
     :func:`transcription_loss`, gradients clipped to a total norm of ``clip_grad_norm`` before
-    each step.
+    each step, L2 weight decay ``weight_decay`` (Adam's, added to the gradient).
 
     Args:
         model: a transcriber (moved to ``device``).
@@ -621,7 +415,9 @@ def train(model: nn.Module, train_set, steps: int, batch_size: int, sequence_len
         batch_size: crops per step (pieces drawn without replacement within an epoch).
         sequence_length: crop length in samples, a multiple of 512 (102400 = 200 frames).
         validation_set: optional dataset for :func:`evaluate` every ``validation_interval`` steps
-            (and at the end); its log-mels are computed once too.
+            (and at the end); its log-mels are computed once too. The history gets
+            ``val_loss``, ``val_frame_f1`` and, with ``decode``, the note F1s.
+        decode: the decoder :func:`evaluate` uses for the validation note scores.
         device: default: CUDA if available, else CPU.
         seed: seeds the crop positions and the batch order.
 
@@ -644,14 +440,15 @@ def train(model: nn.Module, train_set, steps: int, batch_size: int, sequence_len
         features, batch_size=batch_size, shuffle=True, drop_last=len(features) >= batch_size,
         generator=torch.Generator().manual_seed(seed),
     )
-    optimizer = torch.optim.Adam(model.parameters(), lr)
+    optimizer = torch.optim.Adam(model.parameters(), lr, weight_decay=weight_decay)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=lr_decay_steps, gamma=lr_decay_rate)
     validate, spent = None, {"validation": 0.0, "training": []}
     if validation is not None:
         def validate(m):
             t0 = time.perf_counter()
             spent["training"].append(t0 - start - spent["validation"])
-            scores = {k: v for k, v in evaluate(m, validation, device).items() if k.endswith("f1")}
+            scores = {k: v for k, v in evaluate(m, validation, decode, device).items()
+                      if k == "loss" or k.endswith("f1")}
             spent["validation"] += time.perf_counter() - t0
             return scores
     start = time.perf_counter()
@@ -664,3 +461,150 @@ def train(model: nn.Module, train_set, steps: int, batch_size: int, sequence_len
     if validation is not None:
         history["val_training_seconds"] = spent["training"]
     return history
+
+
+# --------------------------------------------------------------------------------------------
+# Checkpoints
+
+
+def save_transcriber(model: nn.Module, path, **config) -> pathlib.Path:
+    """Save a transcriber's weights and the sizes needed to rebuild it (no pickled code).
+
+    Args:
+        model: the transcriber.
+        path: the file, e.g. ``"onsets_and_frames.pt"`` next to the notebook.
+        config: plain values to rebuild the model, e.g. ``cnn_unit=8, fc_unit=128, rnn_unit=64``;
+            the class name is added as ``model_class``.
+
+    Used by: hw4_transcription (the checkpoint the autograder evaluates).
+    """
+    from course.training import save_checkpoint
+
+    return save_checkpoint(model, path, model_class=type(model).__name__, config=dict(config))
+
+
+def load_transcriber(path, build) -> tuple[nn.Module, dict]:
+    """Rebuild a transcriber saved by :func:`save_transcriber` and load its weights strictly.
+
+    Args:
+        path: the checkpoint.
+        build: ``build(**config) -> nn.Module``, e.g. your ``OnsetsAndFrames`` class.
+
+    Returns:
+        ``(model, config)``, the model in eval mode.
+
+    Raises:
+        FileNotFoundError: no checkpoint at ``path``.
+        RuntimeError: the weights do not fit the model ``build`` makes (the names or shapes of
+            the layers differ: torch lists them).
+    """
+    from course.training import load_checkpoint
+
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No checkpoint at {path}: train the model first (the training cell saves it).")
+    config = torch.load(path, map_location="cpu", weights_only=True).get("config", {})
+    model = build(**config)
+    load_checkpoint(model, path, strict=True)
+    return model.eval(), config
+
+
+# --------------------------------------------------------------------------------------------
+# Experiments: each run's result cached as JSON, so that a grid can be run a piece at a time
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """One training run of the baseline (:class:`BasicOnsetsAndFrames`) in a sweep.
+
+    Every field is part of the cache key: change one and the run is a new one.
+    """
+
+    sequence_length: int
+    cnn_unit: int
+    fc_unit: int
+    lr: float
+    weight_decay: float
+    steps: int
+    batch_size: int
+    seed: int = 0
+
+    @property
+    def key(self) -> str:
+        """A file-name-safe name, e.g. ``L51200_cnn8_fc128_lr0.001_wd0_s150_b8_seed0``."""
+        return (f"L{self.sequence_length}_cnn{self.cnn_unit}_fc{self.fc_unit}_lr{self.lr:g}"
+                f"_wd{self.weight_decay:g}_s{self.steps}_b{self.batch_size}_seed{self.seed}")
+
+
+def experiment_grid(sequence_lengths, cnn_units, fc_units, lrs, weight_decays, steps: int, batch_size: int,
+                    subset: str = "full", seed: int = 0) -> list[Experiment]:
+    """The runs of a sweep over the product of the given values.
+
+    Args:
+        sequence_lengths, cnn_units, fc_units, lrs, weight_decays: the values of each axis.
+        steps, batch_size: the same budget for every run.
+        subset: ``"full"``: the whole product; ``"axes"``: the centre of the grid (each axis'
+            middle value) and the runs that change one axis at a time from it -- the cheapest
+            subset that still shows every axis' effect (``1 + sum(n_axis - 1)`` runs).
+        seed: the seed of every run.
+
+    Returns:
+        The experiments, in a fixed order (the product's order, without repeats).
+    """
+    axes = {"sequence_length": list(sequence_lengths), "cnn_unit": list(cnn_units), "fc_unit": list(fc_units),
+            "lr": list(lrs), "weight_decay": list(weight_decays)}
+    if subset == "full":
+        combos = [dict(zip(axes, values)) for values in itertools.product(*axes.values())]
+    elif subset == "axes":
+        centre = {name: values[len(values) // 2] for name, values in axes.items()}
+        combos = [centre] + [{**centre, name: v} for name, values in axes.items() for v in values if v != centre[name]]
+    else:
+        raise ValueError(f"subset must be 'full' or 'axes'; got {subset!r}.")
+    runs = [Experiment(**combo, steps=steps, batch_size=batch_size, seed=seed) for combo in combos]
+    return list(dict.fromkeys(runs))
+
+
+def run_experiments(experiments, train_set, validation_set, cache_dir="hw4_runs", device=None,
+                    lr_decay_steps: int = 10000, lr_decay_rate: float = 0.98, clip_grad_norm: float = 3.0,
+                    validations: int = 5, rerun: bool = False) -> list[dict]:
+    """Train the baseline once per experiment, or read the result cached by an earlier call.
+
+    Each result is written to ``cache_dir/<experiment.key>.json`` as soon as its run ends, so an
+    interrupted sweep resumes where it stopped and a grid can be run a few runs at a time.
+
+    Args:
+        experiments: :class:`Experiment` s (e.g. from :func:`experiment_grid`).
+        train_set, validation_set: :class:`data_scripts.maestro.MaestroDataset` splits (or
+            whole-piece :class:`TranscriptionFeatures` for the validation set).
+        cache_dir: where the JSON results live (next to the notebook by default).
+        device: default: CUDA if available, else CPU.
+        lr_decay_steps, lr_decay_rate, clip_grad_norm: of :func:`train`, the same for every run.
+        validations: validation points per run (evenly spaced, the last at the end).
+        rerun: train again even where a cached result exists.
+
+    Returns:
+        One dict per experiment: its fields, ``"parameters"``, ``"seconds"`` (training only),
+        ``"history"`` (:func:`train`'s, with ``val_loss`` and ``val_frame_f1``), and the final
+        ``"val_loss"`` and ``"val_frame_f1"``.
+
+    Used by: hw4_transcription (Q2's sweeps).
+    """
+    from course.training import cached_result, seed_everything
+
+    validation = _features(validation_set)
+
+    def run(experiment: Experiment) -> dict:
+        seed_everything(experiment.seed)
+        model = BasicOnsetsAndFrames(experiment.cnn_unit, experiment.fc_unit)
+        history = train(model, train_set, experiment.steps, experiment.batch_size, experiment.sequence_length,
+                        lr=experiment.lr, lr_decay_steps=lr_decay_steps, lr_decay_rate=lr_decay_rate,
+                        clip_grad_norm=clip_grad_norm, weight_decay=experiment.weight_decay,
+                        validation_set=validation, validation_interval=max(1, experiment.steps // validations),
+                        device=device, seed=experiment.seed, desc=experiment.key)
+        return {**dataclasses.asdict(experiment), "key": experiment.key, "parameters": count_parameters(model),
+                "seconds": history["training_seconds"][0], "history": history,
+                "val_loss": history["val_loss"][-1], "val_frame_f1": history["val_frame_f1"][-1]}
+
+    results = [cached_result(pathlib.Path(cache_dir) / f"{e.key}.json", lambda e=e: run(e), rerun)
+               for e in experiments]
+    return results

@@ -1,4 +1,7 @@
-"""Every solution notebook runs top to bottom in the ci profile; its test cells write nothing to stderr."""
+"""Every solution notebook runs top to bottom in the ci profile; its test cells write nothing to stderr.
+
+Each runs beside the files a student hands in with it (autograder.mistakes.HANDED_IN: hw4's
+checkpoint trained in the cpu profile), as it is when graded."""
 import os
 import shutil
 
@@ -7,6 +10,7 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder.config import REPO
+from autograder.mistakes import HANDED_IN
 
 NOTEBOOKS = sorted((REPO / "solutions").glob("*/*.ipynb"))
 
@@ -16,6 +20,8 @@ def test_solution_notebook_runs(path, tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "ci")
     work = tmp_path / path.parent.name
     shutil.copytree(path.parent, work)  # checkpoints and outputs land in the copy, not in solutions/
+    for name, source in HANDED_IN.get(path.parent.name, {}).items():
+        shutil.copy2(source, work / name)
     nb = nbformat.read(str(work / path.name), as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
     tests = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]

@@ -1,8 +1,9 @@
-"""The grading pipeline end to end on a class of hw5 problem-set submissions.
+"""The grading pipeline end to end on a class per homework.
 
 Reference -> every autograded point; untouched release -> none; each plausible mistake loses
-exactly the points of the cells it breaks; broken and hostile submissions are reported with their
-reason and neither stop the others nor change their grades. Then feedback and the CSV gradebook.
+exactly the points of the cells it breaks (every homework). On hw5's class also: broken and hostile
+submissions are reported with their reason and neither stop the others nor change their grades;
+then feedback and the CSV gradebook.
 """
 import csv
 import json
@@ -12,7 +13,7 @@ import pytest
 
 from autograder import grading
 from autograder.config import REPO
-from autograder.mistakes import MISTAKES, apply
+from autograder.mistakes import MISTAKES, write_submission
 
 HW = "hw5_basic_pitch"
 NB = "problem_set.ipynb"
@@ -29,7 +30,7 @@ def code_cell(src):
 
 
 def write(folder, nb):
-    folder.mkdir(parents=True, exist_ok=True)
+    write_submission(HW, folder)  # the homework's other notebooks, as the reference wrote them
     (folder / NB).write_text(nb if isinstance(nb, str) else json.dumps(nb))
 
 
@@ -72,33 +73,45 @@ ATTACKS = {
 def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("class")
     subs = tmp / "submissions"
-    reference = REPO / "solutions" / HW / NB
-    for student in ("aa_early_reference", "reference"):
-        (subs / student).mkdir(parents=True)
-        shutil.copy2(reference, subs / student / NB)
-    (subs / "untouched").mkdir()
-    shutil.copy2(REPO / "assignments" / HW / NB, subs / "untouched" / NB)
-    for i, mistake in enumerate(MISTAKES[HW]):
-        apply(mistake, HW, subs / f"mistake_{i}")
+    write_submission(HW, subs / "aa_early_reference")
     for student, nb in ATTACKS.items():
         write(subs / student, nb)
+    return grade_class(HW, subs, tmp)
+
+
+def grade_class(homework, subs, tmp):
+    """Add the reference, the untouched release and one submission per mistake; grade them all."""
+    write_submission(homework, subs / "reference")
+    (subs / "untouched").mkdir(parents=True)
+    for nb in (REPO / "assignments" / homework).glob("*.ipynb"):
+        shutil.copy2(nb, subs / "untouched" / nb.name)
+    for i, mistake in enumerate(MISTAKES[homework]):
+        write_submission(homework, subs / f"mistake_{i}", mistake)
     workspace = tmp / "grading"
-    results = {r.student: r for r in grading.grade(subs, workspace, HW, CELL_TIMEOUT)}
+    results = {r.student: r for r in grading.grade(subs, workspace, homework, CELL_TIMEOUT)}
     return results, workspace, tmp
 
 
-def test_reference_full_untouched_zero(graded):
-    results, _, _ = graded
+@pytest.fixture(scope="module")
+def graded_hw4(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("class_hw4")
+    return grade_class("hw4_transcription", tmp / "submissions", tmp)
+
+
+@pytest.mark.parametrize("homework", sorted(MISTAKES))
+def test_reference_full_untouched_zero(request, homework):
+    results = request.getfixturevalue("graded" if homework == HW else "graded_hw4")[0]
     ref = results["reference"]
     assert ref.status == "graded" and ref.auto_max > 0 and ref.auto_score == ref.auto_max, grading.format_table(list(results.values()))
-    assert results["untouched"].auto_score == 0
+    assert results["untouched"].auto_score == 0, grading.format_table(list(results.values()))
     assert ref.manual_max > 0  # written answers wait for the formgrader
 
 
-@pytest.mark.parametrize("index", range(len(MISTAKES[HW])), ids=[m.name for m in MISTAKES[HW]])
-def test_each_mistake_loses_exactly_its_points(graded, index):
-    results, _, _ = graded
-    mistake, ref = MISTAKES[HW][index], results["reference"]
+@pytest.mark.parametrize("homework,index", [(hw, i) for hw in sorted(MISTAKES) for i in range(len(MISTAKES[hw]))],
+                         ids=[f"{hw}-{m.name}" for hw in sorted(MISTAKES) for m in MISTAKES[hw]])
+def test_each_mistake_loses_exactly_its_points(request, homework, index):
+    results = request.getfixturevalue("graded" if homework == HW else "graded_hw4")[0]
+    mistake, ref = MISTAKES[homework][index], results["reference"]
     got = results[f"mistake_{index}"]
     lost = {cell for cell, score in got.cell_scores.items() if score < ref.cell_scores[cell]}
     assert lost == set(mistake.loses), (mistake.name, got.cell_scores)
@@ -137,6 +150,7 @@ def test_grades_survive_attacks_feedback_and_export(graded):
     assert "test_b2_hidden" in html or "Hidden tests" in html
 
 
-def test_print_table(graded):
-    """Not a check: the class's table, for the log (pytest -s)."""
+def test_print_table(graded, graded_hw4):
+    """Not a check: the classes' tables, for the log (pytest -s)."""
     print(grading.format_table(list(graded[0].values())))
+    print(grading.format_table(list(graded_hw4[0].values())))

@@ -1,24 +1,36 @@
-"""course.transcription: Onsets-and-Frames models, decoding, evaluation and training (ci-sized)."""
+"""hw4: course.transcription (baseline, features, training, evaluation, checkpoints, sweeps) and the
+instructor's reference (autograder.reference.hw4_transcription: the transcribers, decoding, the
+shape table) that the hidden tests compare students' work with. ci-sized."""
 import numpy as np
 import pytest
 import torch
 
 from course.notes import Notes
 from course.profiles import current
-from course.transcription import (
-    FRAME_RATE,
+from autograder.reference.hw4_transcription import (
     MODELS,
-    BasicOnsetsAndFrames,
+    SHAPE_STEPS,
     BiLSTMOnly,
     ConcatOnly,
-    ConvStack,
     OnsetsAndFrames,
-    TranscriptionFeatures,
+    baseline_parameters,
     build_model,
-    count_parameters,
     decode_notes,
+    shape_table,
+)
+from course.transcription import (
+    FRAME_RATE,
+    BasicOnsetsAndFrames,
+    ConvStack,
+    Experiment,
+    TranscriptionFeatures,
+    count_parameters,
     evaluate,
+    experiment_grid,
+    load_transcriber,
     predict,
+    run_experiments,
+    save_transcriber,
     train,
     transcription_loss,
 )
@@ -61,21 +73,38 @@ def test_models_map_log_mel_to_onset_and_frame_logits(name):
         model(torch.randn(2, 229, 200))
 
 
-def test_conv_stack_shape_trace_keeps_time_and_pools_frequency():
-    stack = ConvStack(229, cnn_unit=24, fc_unit=64)
-    shapes = [shape for _, shape in stack.shape_trace(torch.randn(16, 200, 229))]
-    assert shapes == [
-        (16, 200, 229),  # input
-        (16, 1, 200, 229),  # unsqueeze(1)
-        (16, 24, 200, 229), (16, 24, 200, 229), (16, 24, 200, 229),  # conv, BN, ReLU
-        (16, 24, 200, 229), (16, 24, 200, 229), (16, 24, 200, 229),  # conv, BN, ReLU
-        (16, 24, 200, 114), (16, 24, 200, 114),  # max-pool (1, 2), dropout
-        (16, 48, 200, 114), (16, 48, 200, 114), (16, 48, 200, 114),  # conv, BN, ReLU
-        (16, 48, 200, 57), (16, 48, 200, 57),  # max-pool (1, 2), dropout
-        (16, 200, 48 * 57),  # transpose, flatten
-        (16, 200, 64), (16, 200, 64),  # linear, dropout
-    ]
-    assert stack(torch.randn(3, 7, 229)).shape == (3, 7, 64)
+def _traced_shapes(B, L, C, C_fc):
+    """The shapes the real baseline branch produces, recorded layer by layer with forward hooks."""
+    from course.audio import LogMel
+
+    stack, out = ConvStack(229, C, C_fc), torch.nn.Linear(C_fc, 88)
+    audio = torch.randn(B, L)
+    mel = LogMel()(audio)
+    shapes = [tuple(audio.shape), tuple(mel.shape), tuple(mel.unsqueeze(1).shape)]
+    record = lambda module, inputs, output: shapes.append(tuple(output.shape))  # noqa: E731
+    for layer in stack.cnn:
+        if not isinstance(layer, (torch.nn.BatchNorm2d, torch.nn.ReLU)):  # conv + BN + ReLU is one row
+            layer.register_forward_hook(record)
+    with torch.no_grad():
+        x = stack.cnn(mel.unsqueeze(1))
+        shapes.append(tuple(x.transpose(1, 2).shape))
+        x = x.transpose(1, 2).flatten(2)
+        shapes.append(tuple(x.shape))
+        for layer in stack.fc:
+            x = layer(x)
+            shapes.append(tuple(x.shape))
+        x = out(x)
+        shapes += [tuple(x.shape), tuple(torch.sigmoid(x).shape)]
+    return shapes
+
+
+@pytest.mark.parametrize("B,L,C,C_fc", [(16, 102400, 24, 64), (3, 51200, 12, 32), (2, 100000, 5, 7)])
+def test_the_shape_table_answer_key_is_what_the_model_does(B, L, C, C_fc):
+    table = shape_table(B, L, C, C_fc)
+    assert len(table) == len(SHAPE_STEPS)
+    assert table == _traced_shapes(B, L, C, C_fc)
+    if (B, L, C, C_fc) == (16, 102400, 24, 64):  # the homework's sizes, written out once
+        assert table[1] == (16, 200, 229) and table[8] == (16, 48, 200, 57) and table[11] == (16, 200, 2736)
 
 
 def test_parameter_counts():
@@ -83,6 +112,7 @@ def test_parameter_counts():
     stack = conv_stack_parameters(c, f)
     assert count_parameters(ConvStack(229, c, f)) == stack == 191224
     assert count_parameters(BasicOnsetsAndFrames(c, f, r)) == 2 * (stack + linear_parameters(f, 88))
+    assert baseline_parameters(c, f) == count_parameters(BasicOnsetsAndFrames(c, f)) == 393888
     assert count_parameters(BiLSTMOnly(c, f, r)) == 2 * (stack + bilstm_parameters(f, r) + linear_parameters(2 * r, 88))
     assert count_parameters(ConcatOnly(c, f, r)) == (2 * (stack + linear_parameters(f, 88))
                                                      + linear_parameters(176, 88))
@@ -205,13 +235,57 @@ def test_evaluate_and_train_run_on_the_ci_split(ci_piano):
     torch.manual_seed(0)
     model = OnsetsAndFrames(sizes.cnn_unit, sizes.fc_unit, sizes.rnn_unit)
     history = train(model, train_set, sizes.steps, sizes.batch_size, sizes.sequence_length, lr=sizes.lr,
-                    validation_set=test_set, validation_interval=sizes.steps, device="cpu")
+                    validation_set=test_set, validation_interval=sizes.steps, decode=decode_notes, device="cpu")
     assert len(history["train_loss"]) >= 1 and np.isfinite(history["train_loss"]).all()
-    assert history["val_step"] == [sizes.steps] and "val_note_f1" in history
-    scores = evaluate(model, test_set, "cpu")
-    assert set(scores) >= {"frame_f1", "note_f1", "note_with_offsets_f1"}
-    assert all(0.0 <= v <= 1.0 for v in scores.values())
+    assert history["val_step"] == [sizes.steps] and {"val_note_f1", "val_loss", "val_frame_f1"} <= set(history)
+    scores = evaluate(model, test_set, decode_notes, "cpu")
+    assert set(scores) >= {"loss", "frame_f1", "note_f1", "note_with_offsets_f1"}
+    assert all(0.0 <= v <= 1.0 for k, v in scores.items() if k != "loss") and scores["loss"] > 0
+    assert set(evaluate(model, test_set, device="cpu")) == {"loss", "frame_precision", "frame_recall", "frame_f1"}
     assert scores["note_with_offsets_f1"] <= scores["note_f1"] + 1e-9
     batch = TranscriptionFeatures(train_set, sequence_length=sizes.sequence_length)[0]
     batch = {k: v[None] for k, v in batch.items() if k != "start"}
     assert torch.isfinite(transcription_loss(model, batch))
+
+
+# ---- checkpoints and the sweep runner -----------------------------------------------------------
+
+
+def test_checkpoints_rebuild_the_model_and_refuse_a_different_one(tmp_path):
+    torch.manual_seed(0)
+    model = OnsetsAndFrames(4, 16, 8).eval()
+    path = save_transcriber(model, tmp_path / "onf.pt", cnn_unit=4, fc_unit=16, rnn_unit=8)
+    again, config = load_transcriber(path, OnsetsAndFrames)
+    assert config == {"cnn_unit": 4, "fc_unit": 16, "rnn_unit": 8}
+    mel = torch.randn(1, 20, 229)
+    torch.testing.assert_close(again(mel), model(mel))
+    with pytest.raises(RuntimeError):
+        load_transcriber(path, BiLSTMOnly)  # other layers: a strict load names them
+    with pytest.raises(FileNotFoundError, match="train the model first"):
+        load_transcriber(tmp_path / "missing.pt", OnsetsAndFrames)
+    torch.save({"state_dict": model.state_dict(), "code": Notes([], [], [])}, tmp_path / "pickled.pt")
+    with pytest.raises(Exception, match="[Ww]eights only"):  # a pickled object is never executed
+        load_transcriber(tmp_path / "pickled.pt", OnsetsAndFrames)
+
+
+def test_experiment_grid_full_and_axes():
+    axes = dict(sequence_lengths=(1, 2, 3), cnn_units=(4, 5, 6), fc_units=(7, 8, 9), lrs=(0.1,), weight_decays=(0.0,))
+    full = experiment_grid(**axes, steps=1, batch_size=1)
+    assert len(full) == 27 and len({e.key for e in full}) == 27
+    cheap = experiment_grid(**axes, steps=1, batch_size=1, subset="axes")
+    assert len(cheap) == 7 and cheap[0] == Experiment(2, 5, 8, 0.1, 0.0, 1, 1)
+    assert all(sum(getattr(e, a) != getattr(cheap[0], a) for a in ("sequence_length", "cnn_unit", "fc_unit")) == 1
+               for e in cheap[1:])
+    with pytest.raises(ValueError, match="subset"):
+        experiment_grid(**axes, steps=1, batch_size=1, subset="half")
+
+
+def test_run_experiments_caches_each_result(ci_piano, tmp_path):
+    train_set, test_set = ci_piano
+    runs = [Experiment(8192, 2, 8, 1e-3, 0.0, 2, 2), Experiment(8192, 2, 8, 1e-3, 1e-4, 2, 2)]
+    first = run_experiments(runs, train_set, test_set, tmp_path, device="cpu")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{e.key}.json" for e in runs)
+    assert all(np.isfinite(r["val_loss"]) and 0 <= r["val_frame_f1"] <= 1 for r in first)
+    assert first[0]["history"]["val_step"][-1] == 2
+    again = run_experiments(runs, train_set, test_set, tmp_path, device="cpu")
+    assert again == first  # read back from the cache, not retrained
