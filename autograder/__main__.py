@@ -45,7 +45,8 @@ def main(argv=None) -> int:
     p.add_argument("--to", type=pathlib.Path, default=BUILD / "grades.csv")
 
     p = sub.add_parser("demo", help="data, release, a demo class graded, feedback, gradebook")
-    p.add_argument("--homework", default="hw5_basic_pitch")
+    p.add_argument("--homework", action="append", dest="homeworks",
+                   help="a homework to demonstrate (repeatable; default: every homework)")
     p.add_argument("--out", type=pathlib.Path, default=BUILD / "demo")
     p.add_argument("--timeout", type=int, default=DEFAULT_CELL_TIMEOUT)
 
@@ -97,7 +98,7 @@ def main(argv=None) -> int:
     if args.command == "demo":
         from autograder.demo import run_demo
 
-        return run_demo(args.homework, args.out, args.timeout)
+        return run_demo(args.homeworks, args.out, args.timeout)
     return 2
 
 
