@@ -35,19 +35,29 @@ The loss, against Basic Pitch's code (basic-pitch 0.4.0, ``basic_pitch/models.py
   BCE with every positive cell weighted by ``N_neg / N_pos`` (times the constant ``N / (2
   N_neg)``): the problem set's equal-vote weight. ``train.py`` switches it on with
   ``--weighted-onset-loss`` (default off); the paper describes class-balanced onsets, which is
-  what the issue asks for, so the default here is ``onset_positive_weight="balanced"`` (the
-  equal-vote weight of each batch). A number fixes the weight; ``None`` is plain BCE.
+  what the issue asks for, so :func:`nmp_loss` offers ``onset_positive_weight="balanced"`` (the
+  equal-vote weight of each batch), a number (a fixed weight) and ``None`` (plain BCE).
 * ``--no-contours`` (the code's commented-out ``loss_no_contour``): no loss on ``Yp``; here
   ``supervise_contour=False``.
 * Differences: logits and ``binary_cross_entropy_with_logits`` (Keras clips probabilities at
   1e-7 instead); a batch without any onset gives the positives no weight at all (nothing to
   weigh) instead of Keras' NaN-free but undefined mean over an empty set.
 
+Choosing the onset weight (measured 2026-11 on the cpu multi-instrument set, as-released
+layers, batch 8, lr 3e-3, decoded with Basic Pitch's thresholds): ``None`` (plain BCE, the
+released ``train.py`` default): after 300 steps no onset posterior reaches 0.5, note F 0;
+``"balanced"`` (equal vote, about 1200 here: onsets are 0.08 % of the cells): Fno 0.31,
+precision 0.21 -- onset posteriors near every true onset pass 0.5 and split notes; ``30``: Fno
+0.65, F 0.38 after 200 steps. So :data:`ONSET_POSITIVE_WEIGHT` = 30 is the default of
+:func:`train`, :func:`nmp_loss` and the sizes; it is the weight the problem set's sweep is
+about, between the two extremes.
+
 Speed (2026-11, this 2-core machine, loaded by other jobs): one step of 8 windows takes about
 3.5 s for the paper's layers (the 3x39 convolution's weight gradient is 70 % of it) and 0.8 s
-as released; channels-last memory layout (used by :func:`train`) makes the paper's model 1.5x
-faster than the default layout. The log-CQT of 8 windows takes 40 ms: caching saves little in
-training, much in repeated evaluation.
+as released; channels-last memory layout (used by :func:`train` from batch 8 up,
+:func:`use_channels_last`) makes the paper's model 1.5x faster than the default layout there.
+The log-CQT of 8 windows takes 40 ms: caching saves little in training, much in repeated
+evaluation.
 
 Used by: hw5_basic_pitch, ``bench/hw5_bench.py``.
 """
@@ -67,6 +77,8 @@ from course.notes import MAX_MIDI, MIN_MIDI, Notes, notes_to_rolls
 
 FRAME_RATE = AUDIO_SAMPLE_RATE / FFT_HOP  # 86.13 label frames per second
 LABEL_SMOOTHING = 0.2  # basic_pitch/models.py: loss(label_smoothing=0.2)
+# Onsets' positive weight for training (module docstring: "Choosing the onset weight").
+ONSET_POSITIVE_WEIGHT = 30.0
 HEADS = ("contour", "note", "onset")
 
 
@@ -85,6 +97,7 @@ class NMPSizes:
     batch_size: int  # 2-s windows per step
     steps: int  # optimiser steps of the main model (the paper's layers)
     lr: float  # Adam learning rate
+    onset_positive_weight: float  # of nmp_loss (the equal-vote weight is ~1200 on the multi set)
     clip_grad_norm: float  # maximum total gradient norm
     validation_interval: int  # validation loss every that many steps (0: only at the end)
     n_validation_windows: int  # fixed validation windows (seeded)
@@ -95,13 +108,13 @@ class NMPSizes:
 
 
 SIZES = {
-    "ci": NMPSizes(batch_size=2, steps=3, lr=3e-3, clip_grad_norm=3.0, validation_interval=0,
+    "ci": NMPSizes(batch_size=2, steps=3, lr=3e-3, onset_positive_weight=ONSET_POSITIVE_WEIGHT, clip_grad_norm=3.0, validation_interval=0,
                    n_validation_windows=2, ablation_steps=2, augment_probability=0.5, hop_frames=8,
                    n_eval_pieces=1),
-    "cpu": NMPSizes(batch_size=8, steps=150, lr=3e-3, clip_grad_norm=3.0, validation_interval=50,
+    "cpu": NMPSizes(batch_size=8, steps=150, lr=3e-3, onset_positive_weight=ONSET_POSITIVE_WEIGHT, clip_grad_norm=3.0, validation_interval=50,
                     n_validation_windows=16, ablation_steps=150, augment_probability=0.3, hop_frames=8,
                     n_eval_pieces=0),
-    "gpu": NMPSizes(batch_size=16, steps=3000, lr=1e-3, clip_grad_norm=3.0, validation_interval=250,
+    "gpu": NMPSizes(batch_size=16, steps=3000, lr=1e-3, onset_positive_weight=ONSET_POSITIVE_WEIGHT, clip_grad_norm=3.0, validation_interval=250,
                     n_validation_windows=64, ablation_steps=3000, augment_probability=0.3, hop_frames=4,
                     n_eval_pieces=0),
 }
@@ -259,7 +272,7 @@ def head_loss(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float
 
 
 def nmp_loss(outputs: dict, labels: dict, label_smoothing: float = LABEL_SMOOTHING,
-             onset_positive_weight="balanced", supervise_contour: bool = True,
+             onset_positive_weight=ONSET_POSITIVE_WEIGHT, supervise_contour: bool = True,
              return_parts: bool = False):
     """Basic Pitch's training loss: the sum of the three heads' BCE (module docstring).
 
@@ -268,8 +281,9 @@ def nmp_loss(outputs: dict, labels: dict, label_smoothing: float = LABEL_SMOOTHI
             264), "note": (B, T, 88), "onset": (B, T, 88)}``.
         labels: the same keys, 0/1 labels.
         label_smoothing: 0.2 as released; 0 for plain BCE.
-        onset_positive_weight: onsets' positive weight: ``"balanced"`` (the equal-vote weight
-            ``N_neg / N_pos`` of the batch, the released weighted loss), a number, or ``None``.
+        onset_positive_weight: onsets' positive weight: a number (default 30, see "Choosing
+            the onset weight"), ``"balanced"`` (the equal-vote weight ``N_neg / N_pos`` of the
+            batch, the released code's weighted loss) or ``None`` (plain BCE).
         supervise_contour: ``False`` drops the contour term (ablation "without Yp supervision").
         return_parts: also return ``{"contour", "note", "onset"}`` (floats) for logging.
 
@@ -295,24 +309,31 @@ def nmp_loss(outputs: dict, labels: dict, label_smoothing: float = LABEL_SMOOTHI
 # ---- training ----------------------------------------------------------------------------------
 
 
-def _channels_last(module: torch.nn.Module) -> torch.nn.Module:
-    # oneDNN's convolutions (forward and weight gradient) are ~1.5x faster channels-last on CPU;
-    # only the memory layout changes, never a value or a state_dict key
-    return module.to(memory_format=torch.channels_last)
+def use_channels_last(batch_size: int, device) -> bool:
+    """Whether :func:`train` lays the layers' tensors out channels-last.
+
+    Only the memory layout changes, never a value or a state_dict key. Measured on this 2-core
+    CPU (paper layers, forward + backward): batch 8, 3.5 s channels-last vs 5.9 s default;
+    batch 2, 30 s (a pathological oneDNN weight-gradient kernel) vs 1.1 s. So: on the CPU from
+    batch 8 up; never on a GPU (not measured).
+    """
+    return torch.device(device).type == "cpu" and batch_size >= 8
 
 
-def layer_outputs(transcriber, cqt: torch.Tensor, logits: bool = True) -> dict:
+def layer_outputs(transcriber, cqt: torch.Tensor, logits: bool = True, channels_last: bool = False) -> dict:
     """The transcriber's outputs from cached log-CQTs ``(B, T, bins)``: batch norm, stacking,
     layers (what ``transcriber(audio, logits)`` computes after its CQT).
 
     Used by: :func:`train`, hw5_basic_pitch.
     """
     stack = stack_from_log_cqt(transcriber.front_end, cqt)
-    return transcriber.layers(stack.contiguous(memory_format=torch.channels_last), logits=logits)
+    if channels_last:
+        stack = stack.contiguous(memory_format=torch.channels_last)
+    return transcriber.layers(stack, logits=logits)
 
 
 def train(transcriber, train_set, steps: int, batch_size: int, lr: float = 1e-3,
-          onset_positive_weight="balanced", supervise_contour: bool = True,
+          onset_positive_weight=ONSET_POSITIVE_WEIGHT, supervise_contour: bool = True,
           label_smoothing: float = LABEL_SMOOTHING, augment: Callable | None = None,
           validation_set=None, n_validation_windows: int = 16, validate_every: int = 0,
           clip_grad_norm: float | None = 3.0, hop_frames: int = 8, seed: int = 0,
@@ -352,8 +373,16 @@ def train(transcriber, train_set, steps: int, batch_size: int, lr: float = 1e-3,
     if not hasattr(transcriber, "front_end") or not hasattr(transcriber, "layers"):
         raise TypeError("train expects a course.nmp.Transcriber(layers, front_end): it trains on cached log-CQTs.")
     features = features or WindowFeatures(train_set, transcriber.front_end, hop_frames, seed)
+    if features.front_end.n_cqt_bins != transcriber.front_end.n_cqt_bins:
+        raise ValueError(
+            f"The cached windows hold {features.front_end.n_cqt_bins}-bin log-CQTs but this front end reads "
+            f"{transcriber.front_end.n_cqt_bins} bins (another number of harmonics): pass features=None, or the "
+            "features of a run with the same n_harmonics."
+        )
     rng = np.random.default_rng(seed)
-    _channels_last(transcriber.layers)
+    device = transcriber.front_end.batch_norm.weight.device
+    channels_last = use_channels_last(batch_size, device)
+    transcriber.layers.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
 
     def batches():
         while True:
@@ -367,10 +396,8 @@ def train(transcriber, train_set, steps: int, batch_size: int, lr: float = 1e-3,
                     batch["cqt"][changed] = features.compute(batch["audio"][changed])
             yield batch
 
-    device = transcriber.front_end.batch_norm.weight.device
-
     def loss_fn(model, batch):
-        outputs = layer_outputs(model, batch["cqt"].to(device))
+        outputs = layer_outputs(model, batch["cqt"].to(device), channels_last=channels_last)
         labels = {k: batch[k].to(device) for k in HEADS}
         return nmp_loss(outputs, labels, label_smoothing, onset_positive_weight, supervise_contour)
 

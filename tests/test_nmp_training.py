@@ -56,12 +56,13 @@ def test_loss_is_basic_pitchs():
     # label smoothing 0.2: 0 -> 0.1, 1 -> 0.9, on every head
     plain = sum(F.binary_cross_entropy_with_logits(logits[k], labels[k] * 0.8 + 0.1) for k in logits)
     assert torch.isclose(nmp_loss(logits, labels, onset_positive_weight=None), plain)
+    assert nmp_training.ONSET_POSITIVE_WEIGHT == sizes("cpu").onset_positive_weight
     # the balanced onset loss is Keras' 0.5 * mean(negatives) + 0.5 * mean(positives), rescaled
     z, y = logits["onset"], labels["onset"]
     bce = F.binary_cross_entropy_with_logits(z, y * 0.8 + 0.1, reduction="none")
     keras = 0.5 * bce[y == 0].mean() + 0.5 * bce[y == 1].mean()
     n, n_neg = y.numel(), (y == 0).sum()
-    onset = nmp_loss(logits, labels, return_parts=True)[1]["onset"]
+    onset = nmp_loss(logits, labels, onset_positive_weight="balanced", return_parts=True)[1]["onset"]
     assert onset == pytest.approx(float(keras * 2 * n_neg / n), rel=1e-5)
     assert float(balanced_weight(y)) == pytest.approx(float(n_neg / (y == 1).sum()))
     # no smoothing + a fixed weight: the problem set's weighted BCE
