@@ -76,24 +76,60 @@ MISTAKES: dict[str, list[Mistake]] = {
                 "-(pos_weight * targets * torch.log(torch.sigmoid(logits)) + (1 - targets) * torch.log(1 - torch.sigmoid(logits)))",
                 # training with large weights drives logits far enough to overflow, so B.3 fails too
                 ("test_b2_hidden", "test_b3_best_weight")),
+        Mistake("skipping the paper's 5x5 block", "basic_pitch.ipynb", "b1_layers",
+                "features = self.stack_block(stack) if self.stack_block is not None else stack", "features = stack",
+                ("test_b1_public", "test_b1_hidden")),
+        Mistake("stride on the time axis", "basic_pitch.ipynb", "b1_layers",
+                "stride=(1, 3)", "stride=(3, 1)",
+                ("test_b1_public", "test_b1_hidden", "test_b2_released", "test_b2_released_hidden")),
+        Mistake("onset head concatenates the contour instead of the notes", "basic_pitch.ipynb", "b1_layers",
+                "torch.cat([torch.sigmoid(note), self.onset_conv(stack)], dim=1)",
+                "torch.cat([torch.sigmoid(contour), self.onset_conv(stack)], dim=1)",
+                ("test_b1_public", "test_b1_hidden", "test_b2_released", "test_b2_released_hidden")),
+        Mistake("harmonic shift truncated (off by one bin)", "basic_pitch.ipynb", "a1_shift",
+                "int(round(12 * bins_per_semitone * math.log2(h)))", "int(12 * bins_per_semitone * math.log2(h))",
+                ("test_a1_shift_hidden",)),
+        Mistake("labels not shifted with the audio", "basic_pitch.ipynb", "e_augment",
+                "return shifted_audio, moved", "return shifted_audio, dict(labels)",
+                ("test_e_public", "test_e_hidden")),
     ],
 }
 
 
-def write_submission(homework: str, dest: pathlib.Path, mistake: Mistake | None = None) -> pathlib.Path:
-    """A reference submission of ``homework`` in ``dest``: every solution notebook and the
-    :data:`HANDED_IN` files, with ``mistake`` made in its notebook when one is given."""
+def write_submission(homework: str, dest: pathlib.Path, mistake: Mistake | None = None,
+                     only: str | None = None) -> pathlib.Path:
+    """A submission of ``homework`` in ``dest``: the reference's notebooks and :data:`HANDED_IN`
+    files, with ``mistake`` made in its notebook when one is given.
+
+    Args:
+        only: the one notebook (file name) taken from the reference (``mistake``'s, when given);
+            the homework's other notebooks are then the untouched release, which grades in
+            seconds -- the pipeline tests use this to grade many submissions of one notebook.
+            ``None``: every notebook from the reference.
+    """
     import shutil
 
+    only = mistake.notebook if mistake is not None and only is not None else only
     dest.mkdir(parents=True, exist_ok=True)
     for nb in sorted((REPO / "solutions" / homework).glob("*.ipynb")):
-        if mistake is None or nb.name != mistake.notebook:
-            shutil.copy2(nb, dest / nb.name)
+        source = nb if only in (None, nb.name) else REPO / "assignments" / homework / nb.name
+        shutil.copy2(source, dest / nb.name)
     if mistake is not None:
         apply(mistake, homework, dest)
     for name, source in HANDED_IN.get(homework, {}).items():
         shutil.copy2(source, dest / name)
     return dest
+
+
+def notebook_of(homework: str) -> dict[str, str]:
+    """``{grade_id: notebook file name}`` of every graded cell of a homework's source notebooks."""
+    owner = {}
+    for path in sorted((REPO / "solutions" / homework).glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id:
+                owner[grade_id] = path.name
+    return owner
 
 
 def apply(mistake: Mistake, homework: str, dest: pathlib.Path) -> pathlib.Path:

@@ -13,7 +13,7 @@ import pytest
 
 from autograder import grading
 from autograder.config import REPO
-from autograder.mistakes import MISTAKES, write_submission
+from autograder.mistakes import MISTAKES, notebook_of, write_submission
 
 HW = "hw5_basic_pitch"
 NB = "problem_set.ipynb"
@@ -30,8 +30,14 @@ def code_cell(src):
 
 
 def write(folder, nb):
-    write_submission(HW, folder)  # the homework's other notebooks, as the reference wrote them
+    write_submission(HW, folder, only=NB)  # the homework's other notebooks: the untouched release
     (folder / NB).write_text(nb if isinstance(nb, str) else json.dumps(nb))
+
+
+def points(result, homework, notebook):
+    """The autograded points a result earned in one notebook of the homework."""
+    owner = notebook_of(homework)
+    return sum(score for cell, score in result.cell_scores.items() if owner.get(cell) == notebook)
 
 
 def with_cell_after_setup(src):
@@ -73,20 +79,23 @@ ATTACKS = {
 def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("class")
     subs = tmp / "submissions"
-    write_submission(HW, subs / "aa_early_reference")
+    write_submission(HW, subs / "aa_early_reference", only=NB)
     for student, nb in ATTACKS.items():
         write(subs / student, nb)
     return grade_class(HW, subs, tmp)
 
 
 def grade_class(homework, subs, tmp):
-    """Add the reference, the untouched release and one submission per mistake; grade them all."""
+    """Add the reference, the untouched release and one submission per mistake; grade them all.
+
+    Each mistake's submission holds the mistake's notebook and the untouched release of the
+    others (they grade in seconds): what it loses is compared notebook by notebook."""
     write_submission(homework, subs / "reference")
     (subs / "untouched").mkdir(parents=True)
     for nb in (REPO / "assignments" / homework).glob("*.ipynb"):
         shutil.copy2(nb, subs / "untouched" / nb.name)
     for i, mistake in enumerate(MISTAKES[homework]):
-        write_submission(homework, subs / f"mistake_{i}", mistake)
+        write_submission(homework, subs / f"mistake_{i}", mistake, only=mistake.notebook)
     workspace = tmp / "grading"
     results = {r.student: r for r in grading.grade(subs, workspace, homework, CELL_TIMEOUT)}
     return results, workspace, tmp
@@ -112,8 +121,9 @@ def test_reference_full_untouched_zero(request, homework):
 def test_each_mistake_loses_exactly_its_points(request, homework, index):
     results = request.getfixturevalue("graded" if homework == HW else "graded_hw4")[0]
     mistake, ref = MISTAKES[homework][index], results["reference"]
-    got = results[f"mistake_{index}"]
-    lost = {cell for cell, score in got.cell_scores.items() if score < ref.cell_scores[cell]}
+    got, owner = results[f"mistake_{index}"], notebook_of(homework)
+    lost = {cell for cell, score in got.cell_scores.items()
+            if owner[cell] == mistake.notebook and score < ref.cell_scores[cell]}
     assert lost == set(mistake.loses), (mistake.name, got.cell_scores)
 
 
@@ -122,17 +132,17 @@ def test_broken_and_hostile_submissions_are_reported(graded):
     table = grading.format_table(list(results.values()))
     assert results["attack_invalid_json"].status == "failed"
     assert "not a readable notebook" in results["attack_invalid_json"].reason
-    full = results["reference"].auto_max
+    full = points(results["reference"], HW, NB)
     deleted, doubled = results["attack_deleted_cell"], results["attack_duplicated_cell"]
     assert deleted.status == "graded" and "deleted" in deleted.reason, table
-    assert deleted.auto_score == full - 1 and deleted.cell_scores["test_a1_impulse_box"] == 0, table
-    assert doubled.status == "graded" and "duplicated" in doubled.reason and doubled.auto_score == full, table
+    assert points(deleted, HW, NB) == full - 1 and deleted.cell_scores["test_a1_impulse_box"] == 0, table
+    assert doubled.status == "graded" and "duplicated" in doubled.reason and points(doubled, HW, NB) == full, table
     assert results["attack_kills_grader"].status == "failed" and "killed" in results["attack_kills_grader"].reason, table
     assert results["attack_gradebook"].status == "failed" and "gradebook" in results["attack_gradebook"].reason, table
     assert results["attack_dead_kernel"].status == "failed" and "kernel died" in results["attack_dead_kernel"].reason, table
     # an endless loop costs its cell, not the submission: the cell is interrupted, the rest graded
     assert results["attack_endless_loop"].status == "graded", table
-    assert results["attack_endless_loop"].auto_score == results["reference"].auto_max, table
+    assert points(results["attack_endless_loop"], HW, NB) == full, table
     assert "time limit" in results["attack_endless_loop"].reason, table
 
 
@@ -141,7 +151,8 @@ def test_grades_survive_attacks_feedback_and_export(graded):
     # the first student was graded before every attack: its grades are still in the gradebook
     csv_path = grading.export(workspace, tmp / "grades.csv")
     rows = {row["student_id"]: row for row in csv.DictReader(csv_path.open())}
-    assert float(rows["aa_early_reference"]["raw_score"]) == results["reference"].auto_max
+    assert float(rows["aa_early_reference"]["raw_score"]) == results["aa_early_reference"].auto_score
+    assert results["aa_early_reference"].auto_score == points(results["reference"], HW, NB)
     assert float(rows["untouched"]["raw_score"]) == 0.0
     files = grading.feedback(workspace, HW)
     students = {f.parent.parent.name for f in files}
