@@ -159,36 +159,6 @@ def pitch_shift(audio, semitones: float, sample_rate: int = AUDIO_SAMPLE_RATE) -
     return librosa.util.fix_length(shifted, size=len(audio)).astype(audio.dtype, copy=False)
 
 
-def shift_labels(labels: dict, semitones: int) -> dict:
-    """Labels moved up by ``semitones`` keys: contour by ``3 * semitones`` bins, note and onset by
-    ``semitones``; bins shifted past either end are dropped, the bins left empty are zeros.
-
-    Works on numpy arrays and torch tensors, ``(..., bins)``; keys other than the three are
-    copied as they are.
-
-    Used by: the reference ``transpose``; tests.
-    """
-    if int(semitones) != semitones:
-        raise ValueError(
-            f"Labels move by whole keys only: semitones must be an integer; got {semitones}. Round it, and "
-            "pitch-shift the audio by the same integer."
-        )
-    semitones = int(semitones)
-    out = dict(labels)
-    for key, per_semitone in LABEL_BINS_PER_SEMITONE.items():
-        if key not in labels:
-            continue
-        x, shift = labels[key], per_semitone * semitones
-        moved = x * 0  # zeros of the same type, dtype and device (numpy or torch)
-        n = x.shape[-1]
-        if 0 <= shift < n:
-            moved[..., shift:] = x[..., : n - shift]
-        elif -n < shift < 0:
-            moved[..., :shift] = x[..., -shift:]
-        out[key] = moved
-    return out
-
-
 def drum_loop(n_samples: int, rng: np.random.Generator | None = None, bpm: float | None = None,
               sample_rate: int = AUDIO_SAMPLE_RATE, peak: float = 0.9) -> np.ndarray:
     """An irrelevant source: a synthesised drum loop (kick, snare, hi-hat), no pitched notes.

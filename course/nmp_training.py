@@ -2,8 +2,8 @@
 
 The pieces, in the order the homework meets them:
 
-* :class:`NMPSizes` and :func:`sizes` -- every size of hw5's training, per profile (to move into
-  ``course.profiles`` as ``P.hw5`` later).
+* :func:`sizes` -- every size of the Basic Pitch notebook, per profile (``P.hw5_nmp`` of
+  :mod:`course.profiles`).
 * :func:`log_cqt` / :func:`stack_from_log_cqt` -- the front end (:class:`course.nmp.NMPFrontEnd`)
   cut in two at the place where it starts to learn: the normalised log-CQT is fixed signal
   processing, computed once per window and cached; the input batch norm (trainable), harmonic
@@ -85,50 +85,14 @@ HEADS = ("contour", "note", "onset")
 # ---- sizes ------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class NMPSizes:
-    """Sizes of hw5_basic_pitch's training (to become ``course.profiles``' ``P.hw5`` section).
-
-    ``gpu`` is Basic Pitch's ``train.py`` setting (batch 16, Adam 1e-3) for a budget of
-    minutes on one GPU; ``cpu`` trains in at most 10 minutes on 2 cores (bench/hw5_bench.py);
-    ``ci`` runs in seconds.
-    """
-
-    batch_size: int  # 2-s windows per step
-    steps: int  # optimiser steps of the main model (the paper's layers)
-    lr: float  # Adam learning rate
-    onset_positive_weight: float  # of nmp_loss (the equal-vote weight is ~1200 on the multi set)
-    clip_grad_norm: float  # maximum total gradient norm
-    validation_interval: int  # validation loss every that many steps (0: only at the end)
-    n_validation_windows: int  # fixed validation windows (seeded)
-    ablation_steps: int  # steps of each ablation / augmentation run (all runs of a table share it)
-    augment_probability: float  # of each augmentation, per window
-    hop_frames: int  # grid of training window starts (cached log-CQTs)
-    n_eval_pieces: int  # test pieces scored in the notebook (0: all)
-
-
-SIZES = {
-    "ci": NMPSizes(batch_size=2, steps=3, lr=3e-3, onset_positive_weight=ONSET_POSITIVE_WEIGHT, clip_grad_norm=3.0, validation_interval=0,
-                   n_validation_windows=2, ablation_steps=2, augment_probability=0.5, hop_frames=8,
-                   n_eval_pieces=1),
-    "cpu": NMPSizes(batch_size=8, steps=150, lr=3e-3, onset_positive_weight=ONSET_POSITIVE_WEIGHT, clip_grad_norm=3.0, validation_interval=50,
-                    n_validation_windows=16, ablation_steps=150, augment_probability=0.3, hop_frames=8,
-                    n_eval_pieces=0),
-    "gpu": NMPSizes(batch_size=16, steps=3000, lr=1e-3, onset_positive_weight=ONSET_POSITIVE_WEIGHT, clip_grad_norm=3.0, validation_interval=250,
-                    n_validation_windows=64, ablation_steps=3000, augment_probability=0.3, hop_frames=4,
-                    n_eval_pieces=0),
-}
-
-
-def sizes(profile_name: str | None = None) -> NMPSizes:
-    """The hw5 sizes of a profile (``ci``, ``cpu``, ``gpu``; default: ``course.profiles.current()``).
+def sizes(profile_name: str | None = None):
+    """The Basic Pitch notebook's sizes of a profile: ``course.profiles.current(name).hw5_nmp``.
 
     Used by: hw5_basic_pitch, ``bench/hw5_bench.py``.
     """
     from course.profiles import current
 
-    name = current(profile_name).name  # the same name checks and default as every profile
-    return SIZES[name]
+    return current(profile_name).hw5_nmp
 
 
 # ---- the front end in two halves ---------------------------------------------------------------

@@ -102,12 +102,35 @@ class ProblemSetSizes:
 
 
 @dataclasses.dataclass(frozen=True)
+class NMPSizes:
+    """Sizes of hw5_basic_pitch's Basic Pitch notebook (``course.nmp_training``).
+
+    ``gpu`` is Basic Pitch's ``train.py`` setting (batch 16, Adam 1e-3) for a budget of
+    minutes on one GPU; ``cpu`` trains in at most 10 minutes on 2 cores (bench/hw5_bench.py);
+    ``ci`` runs in seconds.
+    """
+
+    batch_size: int  # 2-s windows per step
+    steps: int  # optimiser steps of the main model (the paper's layers)
+    lr: float  # Adam learning rate
+    onset_positive_weight: float  # of nmp_loss (the equal-vote weight is ~1200 on the multi set: it over-fires)
+    clip_grad_norm: float  # maximum total gradient norm
+    validation_interval: int  # validation loss every that many steps (0: only at the end)
+    n_validation_windows: int  # fixed validation windows (seeded)
+    ablation_steps: int  # steps of each ablation / augmentation run (all runs of a table share it)
+    augment_probability: float  # of each augmentation, per window
+    hop_frames: int  # grid of training window starts (cached log-CQTs)
+    n_eval_pieces: int  # test pieces scored in the notebook (0: all)
+
+
+@dataclasses.dataclass(frozen=True)
 class Profile:
     name: str
     piano: PianoDataSizes
     multi: MultiDataSizes
     hw4: TranscriptionSizes
     hw5: ProblemSetSizes
+    hw5_nmp: NMPSizes
     num_workers: int  # processes for the dataset build
 
 
@@ -123,6 +146,9 @@ _PROFILES = {
                                                 lrs=(1e-3, 1e-2), weight_decays=(0.0, 1e-4), steps=2,
                                                 batch_size=2, subset="axes")),
         hw5=ProblemSetSizes(bce_steps=60, bce_weights=(1.0, 5.0, 20.0), n_pieces=2),
+        hw5_nmp=NMPSizes(batch_size=2, steps=3, lr=3e-3, onset_positive_weight=30.0, clip_grad_norm=3.0,
+                         validation_interval=0, n_validation_windows=2, ablation_steps=2, augment_probability=0.5,
+                         hop_frames=8, n_eval_pieces=1),
         num_workers=1,
     ),
     "cpu": Profile(
@@ -136,6 +162,9 @@ _PROFILES = {
                                                 fc_units=(32, 64, 128), lrs=(1e-4, 1e-3, 1e-2),
                                                 weight_decays=(0.0, 1e-4, 1e-3), steps=80, batch_size=4, subset="axes")),
         hw5=ProblemSetSizes(bce_steps=300, bce_weights=(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0), n_pieces=8),
+        hw5_nmp=NMPSizes(batch_size=8, steps=150, lr=3e-3, onset_positive_weight=30.0, clip_grad_norm=3.0,
+                         validation_interval=50, n_validation_windows=16, ablation_steps=150,
+                         augment_probability=0.3, hop_frames=8, n_eval_pieces=0),
         num_workers=2,
     ),
     "gpu": Profile(
@@ -149,6 +178,9 @@ _PROFILES = {
                                                 fc_units=(32, 64, 128), lrs=(1e-4, 1e-3, 1e-2),
                                                 weight_decays=(0.0, 1e-4, 1e-3), steps=1000, batch_size=16, subset="full")),
         hw5=ProblemSetSizes(bce_steps=1000, bce_weights=(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0), n_pieces=40),
+        hw5_nmp=NMPSizes(batch_size=16, steps=3000, lr=1e-3, onset_positive_weight=30.0, clip_grad_norm=3.0,
+                         validation_interval=250, n_validation_windows=64, ablation_steps=3000,
+                         augment_probability=0.3, hop_frames=4, n_eval_pieces=0),
         num_workers=4,
     ),
 }

@@ -60,7 +60,7 @@ def test_transpose_zero_fills_at_the_edges_and_keeps_dtype():
     assert up["note"].sum() == 0 and up["contour"].sum() == 0
     _, down = ref.transpose(tone(), labels, -1)
     assert down["note"][:, 86].all() and down["note"][:, 87].sum() == 0
-    shifted = augment.shift_labels({k: torch.from_numpy(v) for k, v in labels_for(60).items()}, 2)
+    shifted = ref.shift_labels({k: torch.from_numpy(v) for k, v in labels_for(60).items()}, 2)
     assert torch.is_tensor(shifted["note"]) and shifted["note"][0, 41] == 1  # torch tensors too
     y, _ = ref.transpose(tone(dtype=np.float64), labels, 2)
     assert y.dtype == np.float64

@@ -15,7 +15,7 @@ from course import augment, nmp_training
 from course.nmp import NMPFrontEnd, Transcriber, frame_times
 from course.notes import Notes
 from course.nmp_training import (
-    FRAME_RATE, SIZES, WindowFeatures, balanced_weight, evaluate, log_cqt, nmp_loss, score_notes,
+    FRAME_RATE, WindowFeatures, balanced_weight, evaluate, log_cqt, nmp_loss, score_notes,
     sizes, stack_from_log_cqt, train, transformed_pieces,
 )
 
@@ -30,7 +30,7 @@ def multi_ci():
 
 
 def test_sizes_cover_every_profile():
-    assert set(SIZES) == {"ci", "cpu", "gpu"}
+    assert all(sizes(name).steps > 0 for name in ("ci", "cpu", "gpu"))
     assert sizes("ci").steps <= 5 and sizes("cpu").batch_size >= 4
     with pytest.raises(ValueError, match="profile"):
         sizes("laptop")

@@ -65,5 +65,10 @@ def test_leak_detector_finds_planted_solution(tmp_path):
 def test_rubric_is_read_from_the_solutions():
     from autograder.bundle import rubric
 
-    text = rubric("hw5_basic_pitch")
-    assert text.count("**Rubric") == 3 and "END SOLUTION" not in text
+    for homework in ("hw4_transcription", "hw5_basic_pitch"):
+        written = [c for path in (REPO / "solutions" / homework).glob("*.ipynb")
+                   for c in json.loads(path.read_text())["cells"]
+                   if c["cell_type"] == "markdown" and c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+        text = rubric(homework)
+        assert len(written) >= 3 and text.count("**Rubric") == len(written), homework  # one rubric per answer
+        assert "END SOLUTION" not in text and "(no rubric written)" not in text

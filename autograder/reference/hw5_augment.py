@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course.augment import check_audio, pitch_shift, shift_labels
+from course.augment import LABEL_BINS_PER_SEMITONE, check_audio, pitch_shift
 
 
 def add_noise(audio, snr_db: float, rng: np.random.Generator) -> np.ndarray:
@@ -37,12 +37,42 @@ def add_noise(audio, snr_db: float, rng: np.random.Generator) -> np.ndarray:
     return (audio + noise).astype(audio.dtype)
 
 
+def shift_labels(labels: dict, semitones: int) -> dict:
+    """Labels moved up by ``semitones`` keys: contour by ``3 * semitones`` bins, note and onset by
+    ``semitones``; bins shifted past either end are dropped, the bins left empty are zeros.
+
+    Works on numpy arrays and torch tensors, ``(..., bins)``; keys other than the three are
+    copied as they are.
+
+    Students write this inside their ``transpose`` (hw5_basic_pitch, part E).
+    """
+    if int(semitones) != semitones:
+        raise ValueError(
+            f"Labels move by whole keys only: semitones must be an integer; got {semitones}. Round it, and "
+            "pitch-shift the audio by the same integer."
+        )
+    semitones = int(semitones)
+    out = dict(labels)
+    for key, per_semitone in LABEL_BINS_PER_SEMITONE.items():
+        if key not in labels:
+            continue
+        x, shift = labels[key], per_semitone * semitones
+        moved = x * 0  # zeros of the same type, dtype and device (numpy or torch)
+        n = x.shape[-1]
+        if 0 <= shift < n:
+            moved[..., shift:] = x[..., : n - shift]
+        elif -n < shift < 0:
+            moved[..., :shift] = x[..., -shift:]
+        out[key] = moved
+    return out
+
+
 def transpose(audio, labels: dict, semitones: int) -> tuple[np.ndarray, dict]:
     """Audio and labels in another key: both up by ``semitones`` (down when negative).
 
     The audio through ``course.augment.pitch_shift``; contour labels moved by ``3 * semitones``
     bins, note and onset labels by ``semitones`` keys, zeros where nothing moved in, bins pushed
-    past the ends dropped (``course.augment.shift_labels``).
+    past the ends dropped (:func:`shift_labels`).
 
     Args:
         audio: ``(N,)`` float audio.
