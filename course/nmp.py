@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from course.augment import check_audio
 from course.cqt import (
     ANNOT_N_FRAMES,
     ANNOTATIONS_FPS,
@@ -144,8 +145,19 @@ class NMPFrontEnd(nn.Module):
                 f"NMPFrontEnd expects a batch of audio tensors (B, N) at {AUDIO_SAMPLE_RATE} Hz; got {shape}. "
                 "One clip: audio[None]; (B, 1, N): audio[:, 0]; numpy: torch.from_numpy(audio)."
             )
-        cqt = normalized_log(self.cqt(audio)[..., : self.n_cqt_bins])  # (B, T, bins), in [0, 1]
-        cqt = self.batch_norm(cqt.unsqueeze(1)).squeeze(1)  # BatchNorm2d wants a channel axis
+        return self.stack(self.log_cqt(audio))
+
+    def log_cqt(self, audio: torch.Tensor) -> torch.Tensor:
+        """The fixed half: ``(B, N)`` audio -> normalised log-CQT ``(B, T, bins)`` in [0, 1].
+
+        Nothing in it learns, so training caches it (``course.nmp_training``).
+        """
+        return normalized_log(self.cqt(audio)[..., : self.n_cqt_bins])
+
+    def stack(self, cqt: torch.Tensor) -> torch.Tensor:
+        """The trainable half: input batch norm, then harmonic stacking: ``(B, T, bins)`` ->
+        ``(B, n_harmonics, T, 264)``, what the layers read."""
+        cqt = self.batch_norm(cqt.float().unsqueeze(1)).squeeze(1)  # BatchNorm2d wants a channel axis
         return harmonic_stacking(cqt, self.harmonics)
 
 
@@ -196,18 +208,9 @@ def _check_piece(audio, sample_rate: int) -> np.ndarray:
             f"Basic Pitch listens at {AUDIO_SAMPLE_RATE} Hz; this audio is at {sample_rate} Hz. Resample it first: "
             f"course.audio.resample(audio, {sample_rate}, {AUDIO_SAMPLE_RATE})."
         )
-    if torch.is_tensor(audio):
-        audio = audio.detach().cpu().numpy()
-    audio = np.asarray(audio)
-    if audio.ndim != 1:
-        raise ValueError(
-            f"Expected one mono piece (N,); got shape {audio.shape}. Mix stereo down first: audio.mean(axis=0) "
-            "for (2, N), and transcribe the pieces of a batch one by one."
-        )
-    if not np.issubdtype(audio.dtype, np.floating):
-        raise ValueError(f"Expected float audio in [-1, 1]; got {audio.dtype}. Int16 audio: audio / 32768.")
-    if audio.size == 0 or not np.isfinite(audio).all():
-        raise ValueError("The audio is empty or holds NaN/inf samples: check how it was loaded.")
+    audio = check_audio(audio, "the piece")
+    if audio.size == 0:
+        raise ValueError("The audio is empty: check how it was loaded.")
     return audio.astype(np.float32, copy=False)
 
 

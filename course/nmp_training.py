@@ -72,7 +72,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from course.cqt import AUDIO_N_SAMPLES, AUDIO_SAMPLE_RATE, FFT_HOP, harmonic_stacking, normalized_log
+from course.cqt import AUDIO_N_SAMPLES, AUDIO_SAMPLE_RATE, FFT_HOP
 from course.notes import MAX_MIDI, MIN_MIDI, Notes, notes_to_rolls
 
 FRAME_RATE = AUDIO_SAMPLE_RATE / FFT_HOP  # 86.13 label frames per second
@@ -100,21 +100,20 @@ def sizes(profile_name: str | None = None):
 
 def log_cqt(front_end, audio: torch.Tensor) -> torch.Tensor:
     """The fixed half of :class:`course.nmp.NMPFrontEnd`: ``(B, N)`` audio -> normalised log-CQT
-    ``(B, T, n_cqt_bins)`` (nothing in it learns; cache it).
+    ``(B, T, n_cqt_bins)`` (nothing in it learns; cache it). ``front_end.log_cqt``.
 
     Used by: :class:`WindowFeatures`, hw5_basic_pitch.
     """
-    return normalized_log(front_end.cqt(audio)[..., : front_end.n_cqt_bins])
+    return front_end.log_cqt(audio)
 
 
 def stack_from_log_cqt(front_end, cqt: torch.Tensor) -> torch.Tensor:
     """The trainable half: input batch norm and harmonic stacking, ``(B, T, bins)`` ->
-    ``(B, H, T, 264)``, what the layers read.
+    ``(B, H, T, 264)``, what the layers read. ``front_end.stack``.
 
     Used by: :func:`train`, hw5_basic_pitch.
     """
-    cqt = front_end.batch_norm(cqt.float().unsqueeze(1)).squeeze(1)  # BatchNorm2d wants a channel axis
-    return harmonic_stacking(cqt, front_end.harmonics)
+    return front_end.stack(cqt)
 
 
 # ---- training windows --------------------------------------------------------------------------
