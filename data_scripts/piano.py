@@ -560,18 +560,24 @@ def _remove_stale_partials(root: pathlib.Path) -> None:
 
 
 def _render_all(tasks: list[_Task], workers: int, render: Callable[[_Task], list[dict]]) -> list[list[dict]]:
-    """Every task's rows, in task order, rendered by ``render`` in ``workers`` processes."""
-    if workers > 1:
-        # spawn, not fork: a process forked while another thread holds a lock (torch's thread
-        # pool after any tensor op, in a notebook or pytest) can wait on that lock forever.
-        # The executor, unlike multiprocessing.Pool, raises when a worker cannot start (e.g. the
-        # caller's main module cannot be re-imported, as with `python -`) instead of hanging.
-        context = multiprocessing.get_context("spawn")
-        try:
-            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-                return list(pool.map(render, tasks, chunksize=1))
-        except concurrent.futures.BrokenExecutor as e:
-            print(f"{render.__module__}: worker processes failed ({e}); rendering in this process.", file=sys.stderr)
+    """Every task's rows, in task order, rendered by ``render`` in ``workers`` fresh processes.
+
+    Always in fresh processes, even for one worker: FluidSynth's output depends in its last bits
+    on the state of the process that renders (floating-point modes other libraries may set), and
+    a test run showed an in-process render, after the hw5 augmentation tests had run in the same
+    process, differing from a render in a fresh one. A fresh process makes the bytes depend on
+    the MIDI and the seed only.
+    """
+    # spawn, not fork: a process forked while another thread holds a lock (torch's thread
+    # pool after any tensor op, in a notebook or pytest) can wait on that lock forever.
+    # The executor, unlike multiprocessing.Pool, raises when a worker cannot start (e.g. the
+    # caller's main module cannot be re-imported, as with `python -`) instead of hanging.
+    context = multiprocessing.get_context("spawn")
+    try:
+        with concurrent.futures.ProcessPoolExecutor(max(1, workers), mp_context=context) as pool:
+            return list(pool.map(render, tasks, chunksize=1))
+    except concurrent.futures.BrokenExecutor as e:
+        print(f"{render.__module__}: worker processes failed ({e}); rendering in this process.", file=sys.stderr)
     return [render(t) for t in tasks]
 
 
