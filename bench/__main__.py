@@ -84,6 +84,14 @@ def bench_demo() -> list[str]:
             "gradebook; data already built)", "", f"{seconds:.1f} s", ""]
 
 
+# The models' tables take one training run per row, so they have commands of their own.
+MODEL_TABLES = ["## Models", "",
+                "* hw4 transcription (training time; frame, note and note-with-offset F1 per model and profile):",
+                "  `python -m bench.hw4_train --profile cpu --all` -> `bench/hw4_results.md`",
+                "* hw5 Basic Pitch (released model vs the course's layers with its weights vs trained here; ablations;",
+                "  robustness): `python -m bench.hw5_bench --profile cpu` -> `bench/hw5_results.md`", ""]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--profiles", nargs="+", default=["ci", "cpu"])
@@ -106,6 +114,7 @@ def main(argv=None) -> int:
     lines.insert(3, f"Load average at the start {load_start[0]:.2f}, at the end {load[0]:.2f} (1 min): "
                     "other work on the machine slows every figure here.")
     lines.insert(4, "")
+    lines += MODEL_TABLES
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
