@@ -56,7 +56,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course.notes import MIN_MIDI, N_KEYS, Notes, notes_to_rolls
+from course.notes import N_KEYS, notes_to_rolls
 
 SAMPLE_RATE = 16000
 HOP_LENGTH = 512
