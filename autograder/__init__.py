@@ -1,4 +1,4 @@
-"""Instructor-only: nbgrader configuration, the grading command line, reference code for hidden tests.
+"""Instructor-only: nbgrader configuration, the grading command line, each homework's reference.
 
 Never shipped to students. ``python -m autograder --help`` lists the commands.
 """

@@ -68,14 +68,14 @@ def main(argv=None) -> int:
     logging.getLogger("autograder").addHandler(logging.StreamHandler(sys.stdout))
     logging.getLogger("autograder").propagate = False
 
-    from autograder import grading
+    from autograder import grading, workspace
 
     if args.command == "_autograde_one":
         return grading.run_autograde_child(args.workspace.resolve(), args.homework, args.student, args.timeout)
     if args.command == "release":
         from autograder.bundle import make_student_bundle
 
-        homeworks = grading.generate_releases(args.homeworks or None)
+        homeworks = workspace.generate_releases(args.homeworks or None)
         bundle = make_student_bundle(args.bundle)
         print(f"released {', '.join(homeworks)} into assignments/; student bundle: {bundle}")
         return 0

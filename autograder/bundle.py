@@ -6,12 +6,12 @@ the dataset builders (``data_scripts/``), the set-up (``run.sh``, ``pyproject.to
 """
 from __future__ import annotations
 
-import json
 import pathlib
 import re
 import shutil
 import zipfile
 
+from autograder import cells
 from autograder.config import REPO
 
 BUNDLE_ITEMS = ("assignments", "course", "data_scripts", "run.sh", "pyproject.toml", "environment.yml")
@@ -70,11 +70,9 @@ def rubric(homework: str) -> str:
     """
     out = []
     for path in sorted((REPO / "solutions" / homework).glob("*.ipynb")):
-        for cell in json.loads(path.read_text())["cells"]:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if meta.get("solution") and meta.get("grade") and cell["cell_type"] == "markdown":
-                text = "".join(cell["source"])
-                match = re.search(r"\*\*Rubric.*?(?=### END SOLUTION|$)", text, re.S)
-                out.append(f"## {path.stem} / {meta['grade_id']} ({meta['points']} pts)\n"
-                           + (match.group(0).strip() if match else "(no rubric written)"))
+        for cell in filter(cells.is_written_answer, cells.read(path).cells):
+            meta = cell.metadata.nbgrader
+            match = re.search(r"\*\*Rubric.*?(?=### END SOLUTION|$)", cell.source, re.S)
+            out.append(f"## {path.stem} / {meta['grade_id']} ({meta['points']} pts)\n"
+                       + (match.group(0).strip() if match else "(no rubric written)"))
     return "\n\n".join(out) or f"No written answers in {homework}."

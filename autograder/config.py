@@ -19,7 +19,6 @@ import tempfile
 from traitlets.config import Config
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
-HOMEWORKS = ("hw1_tagging", "hw2_genre", "hw3_chords", "hw4_transcription", "hw5_basic_pitch")
 DEFAULT_CELL_TIMEOUT = 300  # seconds a single cell may run while grading
 
 # nbgrader shells out to `alembic` (gradebook migrations) and jupyter finds kernels on PATH: make the
@@ -46,7 +45,7 @@ def configure(c: Config, root: pathlib.Path | str, cell_timeout: int = DEFAULT_C
     c.Exchange.root = str(exchange)
     # Checkpoints are *not* ignored: a submission's trained model (hw4's onsets_and_frames.pt) must
     # reach the autograded folder. A release never holds one: the source is copied without them
-    # (grading.RELEASE_EXCLUDES).
+    # (workspace.RELEASE_EXCLUDES).
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "outputs"]
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -17,6 +17,7 @@ from autograder import grading
 from autograder.bundle import make_student_bundle
 from autograder.config import REPO
 from autograder.mistakes import MISTAKES, write_submission
+from autograder.workspace import generate_releases
 
 
 def make_demo_class(homework: str, submissions: pathlib.Path):
@@ -40,7 +41,7 @@ def run_demo(homeworks: list[str] | None, out: pathlib.Path, cell_timeout: int) 
     t0 = time.perf_counter()
     stamp = lambda what: print(f"[{time.perf_counter() - t0:6.1f} s] {what}", flush=True)  # noqa: E731
 
-    released = grading.generate_releases()
+    released = generate_releases()
     stamp(f"releases generated: {', '.join(released)} -> assignments/")
     bundle = make_student_bundle(out / "student_bundle")
     stamp(f"student bundle: {bundle}")

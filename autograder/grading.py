@@ -24,103 +24,11 @@ import sqlite3
 import subprocess
 import sys
 
-from autograder.config import REPO, make_config
+from autograder import cells
+from autograder.config import make_config
+from autograder.workspace import api_for, check_result, collect, db_path, init_workspace, refresh_source
 
 log = logging.getLogger("autograder")
-
-
-def _api(config):
-    """An ``NbGraderAPI`` for ``config`` (imported late: nbgrader is slow to import)."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-
-
-def _check(result: dict, what: str) -> None:
-    if not result.get("success"):
-        raise RuntimeError(f"nbgrader failed to {what}:\n{result.get('error') or ''}\n{result.get('log') or ''}")
-
-
-def homeworks_in(directory: pathlib.Path) -> list[str]:
-    """Homework folders (those holding notebooks) of ``directory``, sorted."""
-    return sorted(p.name for p in directory.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
-
-
-def generate_releases(homeworks=None, release_root: pathlib.Path | None = None) -> list[str]:
-    """Generate the student release of each homework from ``solutions/`` with nbgrader.
-
-    Writes ``assignments/<hw>`` (or ``release_root/<hw>``); the gradebook nbgrader fills on the way
-    lives in a temporary folder and is thrown away (grading uses its own, see :func:`grade`).
-    """
-    import tempfile
-
-    homeworks = list(homeworks or homeworks_in(REPO / "solutions"))
-    release_root = pathlib.Path(release_root or REPO / "assignments").resolve()
-    with tempfile.TemporaryDirectory() as tmp:
-        config = make_config(REPO, source="solutions", release=os.path.relpath(release_root, REPO),
-                             db_path=pathlib.Path(tmp) / "gradebook.db")
-        api = _api(config)
-        for hw in homeworks:
-            _check(api.generate_assignment(hw, force=True, create=True), f"generate the release of {hw}")
-    return homeworks
-
-
-# --------------------------------------------------------------------------- workspace
-
-
-# What running a solution notebook in place leaves beside it, never part of a release: trained
-# checkpoints, cached experiment results, notebook checkpoints.
-RELEASE_EXCLUDES = (".ipynb_checkpoints", "__pycache__", "*.pt", "*.ckpt", "hw*_runs", "outputs")
-
-
-def _refresh_source(workspace: pathlib.Path) -> None:
-    """(Re)copy ``solutions/`` to the workspace's ``source/``.
-
-    A copy, not a link: a hostile submission runs next to it and must not reach solutions/; and a
-    fresh copy before every submission undoes whatever the previous one did to it.
-    """
-    source = workspace / "source"
-    if source.exists():
-        shutil.rmtree(source)
-    shutil.copytree(REPO / "solutions", source, ignore=shutil.ignore_patterns(*RELEASE_EXCLUDES))
-
-
-def init_workspace(workspace: pathlib.Path, cell_timeout: int) -> pathlib.Path:
-    """Create (or refresh) a grading workspace: a copy of ``solutions/`` as nbgrader's source."""
-    workspace = pathlib.Path(workspace).resolve()
-    workspace.mkdir(parents=True, exist_ok=True)
-    _refresh_source(workspace)
-    (workspace / "nbgrader_config.py").write_text(
-        "# Written by `python -m autograder grade`; lets `nbgrader formgrader` work in this folder.\n"
-        "from autograder.config import configure\n"
-        f"configure(get_config(), root={str(workspace)!r}, cell_timeout={cell_timeout})\n"
-    )
-    return workspace
-
-
-def _db_path(workspace: pathlib.Path) -> pathlib.Path:
-    return pathlib.Path(workspace) / "gradebook.db"
-
-
-def collect(submissions: pathlib.Path, workspace: pathlib.Path, homework: str) -> list[str]:
-    """Copy collected submissions into ``workspace/submitted/<student>/<homework>/``.
-
-    ``submissions`` holds one folder per student, with the notebooks either directly inside or
-    in a ``<homework>`` subfolder (nbgrader's own layout). Returns the student ids.
-    """
-    students = []
-    for folder in sorted(p for p in pathlib.Path(submissions).iterdir() if p.is_dir()):
-        src = folder / homework if (folder / homework).is_dir() else folder
-        dest = workspace / "submitted" / folder.name / homework
-        if dest.exists():
-            shutil.rmtree(dest)
-        shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        students.append(folder.name)
-    return students
-
-
-# --------------------------------------------------------------------------- grading
 
 
 @dataclasses.dataclass
@@ -132,11 +40,6 @@ class Result:
     manual_max: float = 0.0
     reason: str = ""
     cell_scores: dict = dataclasses.field(default_factory=dict)
-
-
-def _grade_ids(nb) -> list[str]:
-    return [c.metadata.nbgrader["grade_id"] for c in nb.cells
-            if "nbgrader" in c.get("metadata", {}) and "grade_id" in c.metadata.nbgrader]
 
 
 def _inspect(workspace: pathlib.Path, homework: str, student: str) -> tuple[str, str]:
@@ -160,8 +63,8 @@ def _inspect(workspace: pathlib.Path, homework: str, student: str) -> tuple[str,
         except Exception as e:  # nbformat raises NotJSONError, ValidationError, UnicodeDecodeError...
             first = str(e).strip().splitlines()[0][:120] if str(e).strip() else ""
             return f"{source.name} is not a readable notebook ({e.__class__.__name__}: {first})", ""
-        expected = _grade_ids(nbformat.read(str(source), as_version=4))
-        found = _grade_ids(nb)
+        expected = cells.grade_ids(nbformat.read(str(source), as_version=4))
+        found = cells.grade_ids(nb)
         missing = [g for g in expected if g not in found]
         doubled = sorted({g for g in found if found.count(g) > 1})
         if missing:
@@ -181,7 +84,7 @@ def _keep_last_copy(nb, grade_ids) -> None:
     """
     seen = set()
     for cell in reversed(nb.cells):
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        grade_id = cells.grade_id(cell)
         if grade_id in grade_ids:
             if grade_id in seen:
                 del cell.metadata["nbgrader"]
@@ -234,12 +137,12 @@ def autograde_one(workspace: pathlib.Path, homework: str, student: str, cell_tim
     fatal, notes = _inspect(workspace, homework, student)
     if fatal:
         return False, fatal
-    db = _db_path(workspace)
+    db = db_path(workspace)
     # The copy is kept in this process's memory: the submission runs as the same user and could
     # reach any file we write, but not the grader's memory.
     saved = db.read_bytes()
     before = _scores_snapshot(db)
-    _refresh_source(workspace)
+    refresh_source(workspace)
     n_cells = sum(len(json.loads(p.read_text())["cells"]) for p in (workspace / "source" / homework).glob("*.ipynb"))
     limit = cell_timeout * 2 + 30 * n_cells + 120  # a whole-run bound beyond nbgrader's per-cell one
     cmd = [sys.executable, "-m", "autograder", "_autograde_one", "--workspace", str(workspace),
@@ -294,7 +197,7 @@ def _timeouts(workspace: pathlib.Path, homework: str, student: str) -> str:
 def run_autograde_child(workspace: pathlib.Path, homework: str, student: str, cell_timeout: int) -> int:
     """Body of the child process: nbgrader's Autograde for one student."""
     config = make_config(workspace, cell_timeout=cell_timeout)
-    result = _api(config).autograde(homework, student, force=True, create=True)
+    result = api_for(config).autograde(homework, student, force=True, create=True)
     if not result.get("success"):
         print(result.get("log") or "", result.get("error") or "", sep="\n")
         return 1
@@ -314,9 +217,9 @@ def grade(submissions: pathlib.Path, workspace: pathlib.Path, homework: str,
     """
     workspace = init_workspace(workspace, cell_timeout)
     config = make_config(workspace, cell_timeout=cell_timeout)
-    api = _api(config)
+    api = api_for(config)
     # nbgrader records the assignment's cells (hidden tests included) in the gradebook.
-    _check(api.generate_assignment(homework, force=True, create=True), f"register {homework} in the gradebook")
+    check_result(api.generate_assignment(homework, force=True, create=True), f"register {homework} in the gradebook")
     students = collect(submissions, workspace, homework)
     # One thread per kernel: grading is often run beside other work (or several graders at once),
     # and oversubscribed OpenMP threads slow torch down by an order of magnitude.
@@ -335,7 +238,7 @@ def _result(workspace: pathlib.Path, homework: str, student: str, ok: bool, reas
     from nbgrader.api import Gradebook, MissingEntry
 
     result = Result(student, "graded" if ok else "failed", reason=reason)
-    with Gradebook(f"sqlite:///{_db_path(workspace)}") as gb:
+    with Gradebook(f"sqlite:///{db_path(workspace)}") as gb:
         assignment = gb.find_assignment(homework)
         for notebook in assignment.notebooks:
             for cell in notebook.grade_cells:
@@ -370,7 +273,7 @@ def feedback(workspace: pathlib.Path, homework: str) -> list[pathlib.Path]:
     One student at a time, so that one student's problem is reported without stopping the rest.
     """
     workspace = pathlib.Path(workspace)
-    api = _api(make_config(workspace))
+    api = api_for(make_config(workspace))
     for folder in sorted((workspace / "autograded").glob(f"*/{homework}")):
         student = folder.parent.name
         result = api.generate_feedback(homework, student_id=student, force=True)

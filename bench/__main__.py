@@ -12,29 +12,27 @@ Usage: ``python -m bench [--profiles ci cpu] [--skip build,notebooks,demo,cqt]``
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import pathlib
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
+from bench.common import REPO, load_average, machine, timed
+
 RESULTS = REPO / "bench" / "results.md"
 
 
-def timed(cmd, env=None) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(cmd, cwd=REPO, env={**os.environ, **(env or {})}, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+def timed_command(cmd, env=None) -> float:
+    """Seconds a command takes (its output discarded)."""
+    return timed(lambda: subprocess.run(cmd, cwd=REPO, env={**os.environ, **(env or {})}, check=True,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))[1]
 
 
 def bench_cqt() -> list[str]:
-    from bench.cqt_bench import run
+    from bench.features import run
 
     r = run()
     return ["## CQT (16 clips x 2 s at 22050 Hz, 309 bins)", "",
@@ -47,7 +45,7 @@ def bench_build(profiles) -> list[str]:
     rows = ["## Dataset build (embedded piano set, fresh build)", "", "| profile | seconds |", "|---|---|"]
     for profile in profiles:
         with tempfile.TemporaryDirectory() as tmp:
-            seconds = timed([sys.executable, "-m", "data_scripts.piano", "--profile", profile,
+            seconds = timed_command([sys.executable, "-m", "data_scripts.piano", "--profile", profile,
                              "--root", str(pathlib.Path(tmp) / "piano")])
         rows.append(f"| {profile} | {seconds:.1f} |")
     return rows + [""]
@@ -79,7 +77,7 @@ def bench_demo() -> list[str]:
     subprocess.run([sys.executable, "-m", "data_scripts", "build", "--profile", "ci"], cwd=REPO, check=True,
                    stdout=subprocess.DEVNULL)
     with tempfile.TemporaryDirectory() as tmp:
-        seconds = timed([sys.executable, "-m", "autograder", "demo", "--out", tmp])
+        seconds = timed_command([sys.executable, "-m", "autograder", "demo", "--out", tmp])
     return ["## Main job", "", "`python -m autograder demo` (releases, a class of 3 graded, feedback, "
             "gradebook; data already built)", "", f"{seconds:.1f} s", ""]
 
@@ -87,9 +85,9 @@ def bench_demo() -> list[str]:
 # The models' tables take one training run per row, so they have commands of their own.
 MODEL_TABLES = ["## Models", "",
                 "* hw4 transcription (training time; frame, note and note-with-offset F1 per model and profile):",
-                "  `python -m bench.hw4_train --profile cpu --all` -> `bench/hw4_results.md`",
+                "  `python -m bench.hw4_transcription --profile cpu --all` -> `bench/hw4_transcription.md`",
                 "* hw5 Basic Pitch (released model vs the course's layers with its weights vs trained here; ablations;",
-                "  robustness): `python -m bench.hw5_bench --profile cpu` -> `bench/hw5_results.md`", ""]
+                "  robustness): `python -m bench.hw5_basic_pitch --profile cpu` -> `bench/hw5_basic_pitch.md`", ""]
 
 
 def main(argv=None) -> int:
@@ -98,20 +96,14 @@ def main(argv=None) -> int:
     parser.add_argument("--skip", default="", help="comma-separated: cqt,build,notebooks,demo")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
-    load_start = os.getloadavg()
-    import torch
-
-    lines = ["# Benchmarks", "",
-             f"Measured {datetime.date.today()} on {platform.machine()}, {os.cpu_count()} cores, "
-             f"torch {torch.__version__}, {'CUDA' if torch.cuda.is_available() else 'no GPU'}. "
-             f"Written by `python -m bench {' '.join(argv or sys.argv[1:])}`.", ""]
+    load_start = load_average()
+    lines = ["# Benchmarks", "", f"{machine()} Written by `python -m bench {' '.join(argv or sys.argv[1:])}`.", ""]
     for name, run in [("cqt", bench_cqt), ("build", lambda: bench_build(args.profiles)),
                       ("demo", bench_demo), ("notebooks", lambda: bench_notebooks(args.profiles))]:
         if name not in skip:
             print(f"benchmark: {name}", flush=True)
             lines += run()
-    load = os.getloadavg()
-    lines.insert(3, f"Load average at the start {load_start[0]:.2f}, at the end {load[0]:.2f} (1 min): "
+    lines.insert(3, f"Load average (1, 5, 15 min) at the start {load_start}, at the end {load_average()}: "
                     "other work on the machine slows every figure here.")
     lines.insert(4, "")
     lines += MODEL_TABLES

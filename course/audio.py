@@ -1,38 +1,22 @@
-"""Audio in and out, resampling, and the log-mel front end of the piano transcriber.
+"""Audio in and out, resampling, and the one check every function that takes audio makes.
 
 * :func:`load_audio` / :func:`save_audio` read and write files with soundfile (libsndfile),
   which needs no FFmpeg; ``torchaudio.load`` is not used because it now needs torchcodec.
 * :func:`resample` is ``torchaudio.functional.resample`` that also takes and returns numpy.
-* :class:`LogMel` (and :func:`log_mel` for numpy) is the Onsets-and-Frames input: a magnitude
-  mel spectrogram, time first, ``log(max(mel, 1e-5))``.
+* :func:`check_audio` and :func:`check_sample_rate`: one mono signal, one sample rate, or an
+  error that says what was expected, what came and how to fix it.
 
-Frame count. A centred STFT (``center=True``) of ``L`` samples with hop ``H`` has
-``L // H + 1`` frames (:func:`n_frames`); frame ``t`` is centred on sample ``t * H``.
-:class:`LogMel` keeps the first ``L // H`` of them by default (``drop_last_frame=True``), so a
-hw4 crop of ``L = 102400`` samples at hop 512 gives ``T = 200`` frames, as many as its labels.
-Onsets-and-Frames (jongwook/onsets-and-frames) gets the same count another way: it removes the
-last audio *sample* before its centred STFT (``audio[:, :-1]``), so ``(L - 1) // H + 1`` frames,
-which is ``L // H`` whenever ``L`` is a multiple of ``H`` (every training crop is). The two
-differ only in how the last kept frame is reflect-padded at the very end of the signal.
+Importing this module does not import torch (the dataset builders' workers and the audition
+widgets use it); :func:`resample` imports it when called.
 
-Agreement with librosa (measured 2026-11, tests/test_audio.py): on 6.4 s of a chord plus noise
-at 16 kHz, :class:`LogMel`'s mel magnitudes match ``librosa.feature.melspectrogram(...,
-power=1.0, htk=False, norm="slaney", center=True, pad_mode="reflect")`` with a relative
-Frobenius error of 3.0e-6, and the log-mels differ by at most 3.1e-5 (float32 rounding); the
-tests require < 1e-4 and < 1e-3.
-
-Used by: hw4_transcription (log-mel input of Onsets-and-Frames), hw5_basic_pitch (loading and
-resampling to 22050 Hz), ``data_scripts`` (writing the embedded data sets).
+Used by: every homework (loading, listening, augmenting), ``data_scripts`` (the loaders).
 """
 from __future__ import annotations
 
-import functools
 import pathlib
 
 import numpy as np
 import soundfile as sf
-import torch
-import torchaudio
 
 
 def load_audio(path, sample_rate: int | None = None, mono: bool = True) -> tuple[np.ndarray, int]:
@@ -51,11 +35,11 @@ def load_audio(path, sample_rate: int | None = None, mono: bool = True) -> tuple
         FileNotFoundError: the file does not exist.
         ValueError: the file is not audio libsndfile can read, or ``sample_rate`` is not positive.
 
-    Used by: hw4_transcription, hw5_basic_pitch.
+    Used by: every homework, the dataset loaders.
     """
     path = pathlib.Path(path)
     if sample_rate is not None:
-        sample_rate = _check_sample_rate(sample_rate, "sample_rate")
+        sample_rate = check_sample_rate(sample_rate, "sample_rate")
     if not path.exists():
         raise FileNotFoundError(
             f"Audio file {path} does not exist. Check the path (relative paths start at "
@@ -96,14 +80,13 @@ def save_audio(path, audio, sample_rate: int, subtype: str = "PCM_16") -> pathli
         ValueError: NaN or infinite samples, samples beyond [-1, 1] (they would clip), a wrong
             shape, a non-positive sample rate, or an extension/subtype libsndfile cannot write.
 
-    Used by: hw4_transcription and hw5_basic_pitch (saving what students listen to),
-    ``data_scripts``.
+    Used by: every homework (saving what students listen to).
     """
     path = pathlib.Path(path)
-    if isinstance(audio, torch.Tensor):
+    if hasattr(audio, "detach"):  # a torch tensor
         audio = audio.detach().cpu().numpy()
     audio = np.asarray(audio)
-    sample_rate = _check_sample_rate(sample_rate, "sample_rate")
+    sample_rate = check_sample_rate(sample_rate, "sample_rate")
     if not np.issubdtype(audio.dtype, np.floating):
         raise ValueError(
             f"Audio to save must be float in [-1, 1]; got {audio.dtype}. Integer PCM (int16) "
@@ -160,12 +143,78 @@ def _zero_peak_timestamp(path: pathlib.Path) -> None:
             f.write(b"\0\0\0\0")
 
 
-def _check_sample_rate(sample_rate, name: str) -> int:
-    if isinstance(sample_rate, (float, np.floating)) and float(sample_rate).is_integer():
-        sample_rate = int(sample_rate)
-    if not isinstance(sample_rate, (int, np.integer)) or isinstance(sample_rate, bool) or sample_rate <= 0:
-        raise ValueError(f"{name} must be a positive whole number of Hz (e.g. 16000); got {sample_rate!r}.")
-    return int(sample_rate)
+def check_sample_rate(value, name: str = "sample_rate") -> int:
+    """``value`` as a positive whole number of Hz, or a ``ValueError`` naming ``name``.
+
+    Floats that are whole (``16000.0``) are accepted.
+    """
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(
+            f"{name} must be a positive whole number of Hz (e.g. 16000); got {value!r}. "
+            "(A frame rate such as 31.25 belongs in frame_rate=.)"
+        )
+    return int(value)
+
+
+def check_audio(audio, name: str = "audio", max_peak: float | None = None) -> np.ndarray:
+    """``audio`` as one mono float signal, or a ``ValueError`` that says how to fix it.
+
+    Args:
+        audio: samples, numpy array or torch tensor.
+        name: what the signal is, for the message (e.g. ``"the piece"``).
+        max_peak: refuse samples beyond ``+-max_peak`` (``1.0`` where the audio will be played
+            or written: it would clip); ``None`` accepts any finite level.
+
+    Returns:
+        ``(N,)`` float numpy array, the caller's float dtype kept (numpy, not a copy where
+        possible).
+
+    Raises:
+        ValueError: not real floats (int16 PCM must be divided by 32768), not one dimension, no
+            samples, NaN or infinite samples, or a peak beyond ``max_peak``.
+
+    Used by: the audition widgets, hw5's augmentations and windowing, their references.
+    """
+    if hasattr(audio, "detach"):  # a torch tensor, without importing torch here
+        audio = audio.detach().cpu().numpy()
+    x = np.asarray(audio)
+    what = f"The audio of {name!r}" if name != "audio" else "The audio"
+    if np.issubdtype(x.dtype, np.integer):
+        raise ValueError(f"{what} must be float samples in [-1, 1]; got {x.dtype} (PCM codes?). "
+                         "Convert int16 PCM with audio / 32768.")
+    if x.dtype == bool or np.iscomplexobj(x) or not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"{what} must hold real float samples; got dtype {x.dtype}.")
+    if x.ndim != 1:
+        if x.ndim == 2 and 1 in x.shape:
+            hint = ("which has a channel dimension of size 1. Drop it: audio.squeeze() "
+                    "(torchaudio.load returns (1, N)).")
+        elif x.ndim == 2 and min(x.shape) <= 8:
+            axis = int(np.argmin(x.shape))
+            hint = f"which looks like {x.shape[axis]} channels on axis {axis}. Average them: audio.mean(axis={axis})."
+        else:
+            hint = "Pass one signal: a batch has to be handled item by item, e.g. audio[0]."
+        raise ValueError(f"{what} must be mono with shape (N,); got {x.ndim} dimensions {x.shape}, {hint}")
+    if x.size == 0:
+        raise ValueError(f"{what} is empty (0 samples). Check the file it was loaded from and any slicing "
+                         "(a crop past the end gives an empty array).")
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise ValueError(
+            f"{what} has {int(bad.sum())} NaN/inf samples of {x.size} (the first at index "
+            f"{int(np.flatnonzero(bad)[0])}). They come from a division by zero or a diverging model "
+            "upstream: find that step; np.nan_to_num(audio) only hides it.")
+    if max_peak is not None:
+        peak = float(np.abs(x).max())
+        if peak > max_peak:
+            beyond = float(np.mean(np.abs(x) > max_peak))
+            raise ValueError(
+                f"{what} clips: its peak is {peak:.4g}, {20 * np.log10(peak / max_peak):.1f} dB over full "
+                f"scale ({max_peak:g}), and {beyond:.1%} of its samples lie beyond +-{max_peak:g}, which a "
+                "player would distort. Normalise it: audio / np.abs(audio).max() (or * 0.9 / peak to keep "
+                "headroom).")
+    return x
 
 
 def resample(audio, orig_sr: int, target_sr: int):
@@ -182,8 +231,11 @@ def resample(audio, orig_sr: int, target_sr: int):
 
     Used by: :func:`load_audio`, hw5_basic_pitch (16 kHz piano audio -> 22050 Hz).
     """
-    orig_sr = _check_sample_rate(orig_sr, "orig_sr")
-    target_sr = _check_sample_rate(target_sr, "target_sr")
+    import torch
+    import torchaudio
+
+    orig_sr = check_sample_rate(orig_sr, "orig_sr")
+    target_sr = check_sample_rate(target_sr, "target_sr")
     if orig_sr == target_sr:
         return audio
     is_torch = isinstance(audio, torch.Tensor)
@@ -193,96 +245,3 @@ def resample(audio, orig_sr: int, target_sr: int):
     if is_torch:
         return torchaudio.functional.resample(x, orig_sr, target_sr)
     return torchaudio.functional.resample(x.float().contiguous(), orig_sr, target_sr).numpy()
-
-
-def n_frames(num_samples: int, hop_length: int, drop_last_frame: bool = False) -> int:
-    """Frames of a centred STFT of ``num_samples`` samples: ``num_samples // hop_length + 1``.
-
-    Centring pads ``n_fft // 2`` samples on each side, so frame ``t`` is centred on sample
-    ``t * hop_length`` and there is a frame at each of ``0, H, 2H, ... <= num_samples``. With
-    ``drop_last_frame=True`` the count is :class:`LogMel`'s default output, ``num_samples //
-    hop_length``. hw4: ``n_frames(102400, 512) == 201``, ``n_frames(102400, 512, True) == 200``.
-
-    Used by: hw4_transcription (matching labels to the log-mel frames).
-    """
-    return num_samples // hop_length + (0 if drop_last_frame else 1)
-
-
-class LogMel(torch.nn.Module):
-    """Log-magnitude mel spectrogram, time first: the input of the hw4 transcriber.
-
-    ``log(max(mel, clamp))`` of a centred, reflect-padded, Hann-windowed STFT magnitude
-    (``power=1``) projected on Slaney-normalised mel filters. The defaults are Onsets-and-Frames'
-    (16 kHz, 2048-point FFT, hop 512 = 32 ms, 229 bands from 30 Hz to 8 kHz); note that
-    jongwook/onsets-and-frames builds its filters with ``librosa.filters.mel(..., htk=True)``:
-    pass ``mel_scale="htk"`` to reproduce it exactly (the band edges move slightly).
-
-    Args:
-        sample_rate, n_fft, hop_length, n_mels, f_min, f_max: as in
-            ``torchaudio.transforms.MelSpectrogram``; ``f_max`` at most ``sample_rate / 2``.
-        clamp: mel magnitudes are raised to at least this before the log (silence -> log 1e-5).
-        mel_scale: ``"slaney"`` (librosa's default) or ``"htk"``.
-        drop_last_frame: keep ``L // hop_length`` frames instead of ``L // hop_length + 1``.
-
-    Input ``(B, N)`` float audio gives ``(B, T, n_mels)``; ``(N,)`` gives ``(T, n_mels)``.
-
-    Used by: hw4_transcription.
-    """
-
-    def __init__(self, sample_rate: int = 16000, n_fft: int = 2048, hop_length: int = 512,
-                 n_mels: int = 229, f_min: float = 30.0, f_max: float = 8000.0, clamp: float = 1e-5,
-                 mel_scale: str = "slaney", drop_last_frame: bool = True):
-        super().__init__()
-        sample_rate = _check_sample_rate(sample_rate, "sample_rate")
-        if not 0 <= f_min < f_max <= sample_rate / 2:
-            raise ValueError(
-                f"Need 0 <= f_min < f_max <= sample_rate / 2 = {sample_rate / 2:g} Hz; got f_min={f_min}, "
-                f"f_max={f_max}. Mel bands above the Nyquist frequency would be empty."
-            )
-        self.sample_rate, self.n_fft, self.hop_length, self.n_mels = sample_rate, n_fft, hop_length, n_mels
-        self.clamp, self.drop_last_frame = clamp, drop_last_frame
-        self.mel = torchaudio.transforms.MelSpectrogram(
-            sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, f_min=f_min, f_max=f_max,
-            n_mels=n_mels, power=1.0, center=True, pad_mode="reflect", norm="slaney", mel_scale=mel_scale,
-        )
-
-    def forward(self, audio: torch.Tensor) -> torch.Tensor:
-        audio = torch.as_tensor(audio)
-        if audio.ndim not in (1, 2):
-            raise ValueError(
-                f"LogMel expects audio (B, N) or (N,); got shape {tuple(audio.shape)}. For "
-                "(B, channels, N) average the channels first: audio.mean(1)."
-            )
-        if not audio.is_floating_point():
-            raise ValueError(
-                f"LogMel expects float audio in [-1, 1]; got {audio.dtype}. Use audio.float() / 32768."
-            )
-        if audio.shape[-1] <= self.n_fft // 2:
-            raise ValueError(
-                f"LogMel needs more than n_fft // 2 = {self.n_fft // 2} samples (reflect padding); got "
-                f"{audio.shape[-1]}. Pad the audio or use a longer crop."
-            )
-        if not torch.isfinite(audio).all():
-            raise ValueError("LogMel got NaN or infinite samples: check how the audio was made or loaded.")
-        # float64 numpy audio would meet float32 filters: compute in the module's dtype
-        mel = self.mel(audio.to(self.mel.spectrogram.window.dtype))  # (..., n_mels, L // hop + 1)
-        if self.drop_last_frame:
-            mel = mel[..., :-1]
-        return torch.log(torch.clamp(mel, min=self.clamp)).transpose(-1, -2)
-
-
-@functools.lru_cache(maxsize=8)
-def _cached_log_mel(**kwargs) -> LogMel:
-    return LogMel(**kwargs)
-
-
-def log_mel(audio, **kwargs) -> np.ndarray:
-    """:class:`LogMel` on numpy: ``(N,)`` audio -> ``(T, n_mels)`` float32, ``(B, N)`` -> ``(B, T, n_mels)``.
-
-    Keyword arguments are :class:`LogMel`'s (default: hw4's settings).
-
-    Used by: hw4_transcription (pictures and quick looks).
-    """
-    audio = torch.as_tensor(audio)  # keeps an integer dtype, so LogMel can say what is wrong
-    with torch.no_grad():
-        return _cached_log_mel(**kwargs)(audio.cpu()).numpy()

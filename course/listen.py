@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import html
-import importlib.util
 import io
 import os
 import warnings
@@ -40,12 +39,15 @@ from typing import Any
 import numpy as np
 
 from course import plots
+from course.audio import check_audio, check_sample_rate
+from course.plots.common import check_positive, png_bytes
+from course.plots.rolls import binarise_estimate
+from course.plots.spectrograms import log_spectrogram
 
 PICTURE_SIZE = (4.0, 2.5)  # inches; small, so that a notebook with many auditions stays light
 PICTURE_DPI = 80  # 4 x 2.5 in at 80 dpi = 320 x 200 px
 PICTURE_WIDTH_PX = int(PICTURE_SIZE[0] * PICTURE_DPI)
 SPECTROGRAM_MAX_HZ = 8000.0  # music lives below; a 44.1 kHz file's top half would waste the picture
-SPECTROGRAM_MAX_FRAMES = 1000  # more frames than pixels is wasted work on long files
 
 
 @dataclasses.dataclass
@@ -78,97 +80,10 @@ class Signal:
 _SIGNAL_FIELDS = tuple(f.name for f in dataclasses.fields(Signal))
 
 
-# --------------------------------------------------------------------------------------------
-# Checks
-# --------------------------------------------------------------------------------------------
-
-
-def check_audio(audio, title: str = "audio") -> np.ndarray:
-    """``audio`` as ``(N,)`` float32 in [-1, 1], or a ``ValueError`` that says how to fix it.
-
-    Args:
-        audio: samples, NumPy array or torch tensor.
-        title: the signal's name, for the message.
-
-    Returns:
-        ``(N,)`` float32 array.
-    """
-    if hasattr(audio, "detach"):  # torch.Tensor, without importing torch here
-        audio = audio.detach().cpu().numpy()
-    x = np.asarray(audio)
-    what = f"The audio of {title!r}"
-    if x.dtype == bool or np.iscomplexobj(x) or not np.issubdtype(x.dtype, np.number):
-        raise ValueError(f"{what} must hold real samples; got dtype {x.dtype}.")
-    if x.ndim != 1:
-        if x.ndim == 2 and 1 in x.shape:
-            raise ValueError(
-                f"{what} must be mono with shape (N,); got {x.shape}, which has a channel "
-                "dimension of size 1. Drop it: audio.squeeze() (torchaudio.load returns (1, N))."
-            )
-        if x.ndim == 2 and min(x.shape) <= 8:
-            axis = int(np.argmin(x.shape))
-            raise ValueError(
-                f"{what} must be mono with shape (N,); got {x.shape}, which looks like "
-                f"{x.shape[axis]} channels on axis {axis}. Average the channels: "
-                f"audio.mean(axis={axis})."
-            )
-        raise ValueError(
-            f"{what} must be mono with shape (N,); got {x.ndim} dimensions {x.shape}. Pass one "
-            "signal (a batch has to be auditioned item by item, e.g. audio[0])."
-        )
-    if x.size == 0:
-        raise ValueError(
-            f"{what} is empty (0 samples). Check the file it was loaded from and any slicing "
-            "(a crop past the end gives an empty array)."
-        )
-    x = x.astype(np.float64)
-    bad = ~np.isfinite(x)
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"{what} has {int(bad.sum())} NaN/inf samples of {x.size} (the first at index {first}). "
-            "They come from a division by zero or a diverging model upstream: find that step; "
-            "np.nan_to_num(audio) only hides it."
-        )
-    peak = float(np.abs(x).max())
-    if peak > 1.0:
-        beyond = float(np.mean(np.abs(x) > 1.0))
-        hint = ""
-        if np.issubdtype(np.asarray(audio).dtype, np.integer):
-            hint = " It holds integers (PCM codes): divide int16 samples by 32768 instead."
-        raise ValueError(
-            f"{what} clips: its peak is {peak:.4g}, {20 * np.log10(peak):.1f} dB over full scale "
-            f"(1.0), and {beyond:.1%} of its samples lie beyond +-1, which a player would distort. "
-            f"Normalise it: audio / np.abs(audio).max() (or * 0.9 / peak to keep headroom).{hint}"
-        )
-    return x.astype(np.float32)
-
-
-def _check_sample_rate(value, title: str) -> int:
-    try:
-        rate = float(value)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"The sample rate of {title!r} must be a positive integer in Hz; got {value!r}.") from e
-    if not rate > 0 or rate != int(rate):
-        raise ValueError(
-            f"The sample rate of {title!r} must be a positive integer in Hz (e.g. 16000); got {value!r}. "
-            "(A frame rate such as 31.25 belongs in frame_rate=.)"
-        )
-    return int(rate)
-
-
 def _resample_hint(rates: dict[int, list[str]], target: int) -> str:
     """How to bring every rate in ``rates`` (rate -> titles) to ``target``."""
-    try:
-        has_course_audio = importlib.util.find_spec("course.audio") is not None
-    except (ImportError, ValueError):
-        has_course_audio = False
-    function = "course.audio.resample" if has_course_audio else "torchaudio.functional.resample"
-    calls = "; ".join(
-        f"{function}(audio, {rate}, {target}) for {', '.join(repr(t) for t in titles)}"
-        for rate, titles in rates.items()
-        if rate != target and titles
-    )
+    calls = "; ".join(f"course.audio.resample(audio, {rate}, {target}) for {', '.join(repr(t) for t in titles)}"
+                      for rate, titles in rates.items() if rate != target and titles)
     return f"Resample them to one rate first, e.g. {calls}."
 
 
@@ -191,11 +106,6 @@ def _as_signal(item, index: int) -> Signal:
     )
 
 
-# --------------------------------------------------------------------------------------------
-# Rendering: WAV bytes, spectrogram, PNG bytes
-# --------------------------------------------------------------------------------------------
-
-
 def wav_bytes(audio: np.ndarray, sample_rate: int) -> bytes:
     """``(N,)`` float audio in [-1, 1] as the bytes of a 16-bit PCM WAV file."""
     import soundfile as sf
@@ -205,69 +115,21 @@ def wav_bytes(audio: np.ndarray, sample_rate: int) -> bytes:
     return buffer.getvalue()
 
 
-def log_spectrogram(audio: np.ndarray, sample_rate: int, max_frames: int = SPECTROGRAM_MAX_FRAMES):
-    """A light log-magnitude STFT for pictures: Hann window of about 64 ms, NumPy only.
-
-    The hop grows on long signals so that there are at most about ``max_frames`` frames.
-
-    Args:
-        audio: ``(N,)`` float samples.
-        sample_rate: Hz.
-        max_frames: rough upper bound on the number of frames.
-
-    Returns:
-        ``(S, hop_length)``: ``S`` is ``(T, n_fft // 2 + 1)`` float32 in dB, its floor 80 dB under
-        its peak; ``hop_length`` the samples between frames.
-    """
-    n_fft = int(2 ** np.ceil(np.log2(0.064 * sample_rate)))
-    hop = max(n_fft // 4, int(np.ceil(len(audio) / max_frames)))
-    # Centre the frames (pad n_fft / 2 on both sides) so frame t is about time t * hop.
-    padded = np.pad(audio.astype(np.float32), (n_fft // 2, n_fft // 2))
-    if len(padded) < n_fft:
-        padded = np.pad(padded, (0, n_fft - len(padded)))
-    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
-    magnitude = np.abs(np.fft.rfft(frames * np.hanning(n_fft).astype(np.float32), axis=1))
-    S = 20 * np.log10(np.maximum(magnitude, 1e-6))
-    return np.maximum(S, S.max() - 80.0).astype(np.float32), hop
-
-
-def _png(draw) -> bytes:
-    """Run ``draw(ax)`` on a small figure and return its PNG bytes.
-
-    The figure is made with ``matplotlib.figure.Figure``, not pyplot: pyplot never sees it, so
-    the inline backend does not show it a second time and nothing stays registered (the effect
-    of ``plt.close``, without the risk of closing a student's figure).
-    """
-    import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    with warnings.catch_warnings(), matplotlib.rc_context({"font.size": 7, "legend.fontsize": 7}):
-        warnings.simplefilter("ignore")  # stderr must stay clean (nbgrader test cells)
-        fig = Figure(figsize=PICTURE_SIZE, dpi=PICTURE_DPI)
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
-        # Fixed margins rather than tight_layout: every column's Axes sits at the same place,
-        # so rolls and spectrograms side by side line up in time and pitch.
-        fig.subplots_adjust(left=0.15, right=0.97, bottom=0.17, top=0.88)
-        draw(ax)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=PICTURE_DPI)
-        fig.clear()
-    return buffer.getvalue()
-
-
 def _picture(signal: Signal, audio: np.ndarray, sample_rate: int, key_range) -> bytes:
     """PNG of a column: its roll (compared where it has a reference), else its spectrogram."""
     crop = key_range if key_range is not None else False
+
+    def png(draw) -> bytes:
+        return png_bytes(draw, PICTURE_SIZE, PICTURE_DPI)
+
     if signal.roll is not None and signal.reference_roll is not None:
-        return _png(lambda ax: plots.roll_comparison(
+        return png(lambda ax: plots.roll_comparison(
             signal.reference_roll, signal.roll, signal.frame_rate, ax=ax, threshold=signal.threshold, crop=crop))
     if signal.roll is not None:
-        return _png(lambda ax: plots.piano_roll(signal.roll, signal.frame_rate, ax=ax, crop=crop))
+        return png(lambda ax: plots.piano_roll(signal.roll, signal.frame_rate, ax=ax, crop=crop))
     if signal.spectrogram is not None:
         n_frames = len(signal.spectrogram)
-        return _png(lambda ax: plots.spectrogram(
+        return png(lambda ax: plots.spectrogram(
             signal.spectrogram, sample_rate, len(audio) / n_frames, ax=ax, y_axis="bins"))
     S, hop = log_spectrogram(audio, sample_rate)
 
@@ -275,7 +137,7 @@ def _picture(signal: Signal, audio: np.ndarray, sample_rate: int, key_range) -> 
         plots.spectrogram(S, sample_rate, hop, ax=ax, y_axis="linear")
         ax.set_ylim(0, min(sample_rate / 2, SPECTROGRAM_MAX_HZ))
 
-    return _png(draw)
+    return png(draw)
 
 
 def _widgets_module(respect_env: bool = True):
@@ -287,11 +149,6 @@ def _widgets_module(respect_env: bool = True):
     except ImportError:
         return None
     return ipywidgets
-
-
-# --------------------------------------------------------------------------------------------
-# The audition
-# --------------------------------------------------------------------------------------------
 
 
 class Audition:
@@ -325,19 +182,19 @@ class Audition:
         if not items:
             raise ValueError("An Audition needs at least one signal; got an empty list.")
         signals = [_as_signal(item, i) for i, item in enumerate(items)]
-        default_rate = None if sample_rate is None else _check_sample_rate(sample_rate, "the Audition")
+        default_rate = None if sample_rate is None else check_sample_rate(sample_rate, "the sample rate of the Audition")
 
         rates = {}
         for s in signals:
             if not isinstance(s.title, str):
                 raise ValueError(f"A signal's title must be a string; got {s.title!r}.")
-            s.audio = check_audio(s.audio, s.title)
+            s.audio = check_audio(s.audio, s.title, max_peak=1.0).astype(np.float32)
             if s.sample_rate is None and default_rate is None:
                 raise ValueError(
                     f"{s.title!r} has no sample rate: give it one (Signal(..., sample_rate=16000)) "
                     "or give the Audition one (sample_rate=16000)."
                 )
-            s.sample_rate = default_rate if s.sample_rate is None else _check_sample_rate(s.sample_rate, s.title)
+            s.sample_rate = default_rate if s.sample_rate is None else check_sample_rate(s.sample_rate, f"the sample rate of {s.title!r}")
             rates.setdefault(s.sample_rate, []).append(s.title)
             self._check_pictures(s)
         if default_rate is not None:
@@ -387,7 +244,7 @@ class Audition:
                     f"{s.title!r} has a roll but no frame_rate: give frame_rate= (the roll's frames "
                     "per second, e.g. 16000 / 512 = 31.25 in hw4)."
                 )
-            s.frame_rate = plots._positive(s.frame_rate, f"frame_rate of {s.title!r}")
+            s.frame_rate = check_positive(s.frame_rate, f"frame_rate of {s.title!r}")
             s.roll = plots.check_roll(s.roll, f"The roll of {s.title!r}")
             if s.reference_roll is not None:
                 s.reference_roll = plots.check_roll(s.reference_roll, f"The reference_roll of {s.title!r}")
@@ -518,9 +375,9 @@ def compare_rolls(
             f"reference_roll and predicted_roll must have the same shape; got {reference.shape} and "
             f"{predicted.shape}. Trim both to the shorter one: n = min(len(a), len(b))."
         )
-    predicted_binary = plots._binarise_estimate(predicted, threshold, "predicted_roll").astype(np.float32)
-    sample_rate = _check_sample_rate(sample_rate, "compare_rolls")
-    frame_rate = plots._positive(frame_rate, "frame_rate")
+    predicted_binary = binarise_estimate(predicted, threshold, "predicted_roll").astype(np.float32)
+    sample_rate = check_sample_rate(sample_rate, "the sample rate of compare_rolls")
+    frame_rate = check_positive(frame_rate, "frame_rate")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pretty_midi's deprecation notices must not reach stderr
         reference_audio = sonify_roll(reference > 0, frame_rate, sample_rate)
@@ -535,4 +392,4 @@ def compare_rolls(
     return Audition(items, widgets=widgets)
 
 
-__all__ = ["Signal", "Audition", "audition", "compare_rolls", "check_audio", "log_spectrogram", "wav_bytes"]
+__all__ = ["Signal", "Audition", "audition", "compare_rolls", "wav_bytes"]

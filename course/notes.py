@@ -14,9 +14,10 @@ import pathlib
 
 import numpy as np
 
-MIN_MIDI = 21  # A0, the lowest piano key
-MAX_MIDI = 108  # C8, the highest piano key
-N_KEYS = MAX_MIDI - MIN_MIDI + 1  # 88
+from course.constants import MAX_MIDI, MIN_MIDI, N_KEYS
+
+__all__ = ["MIN_MIDI", "MAX_MIDI", "N_KEYS", "Notes", "read_midi", "n_frames_for", "notes_to_rolls", "roll_to_notes",
+           "soundfont_path", "check_fluidsynth", "synthesize", "sonify_roll"]
 
 
 @dataclasses.dataclass
@@ -68,7 +69,7 @@ class Notes:
         """All notes of a MIDI file (path) or a ``pretty_midi.PrettyMIDI``, drums excluded."""
         import pretty_midi
 
-        pm = path_or_pm if isinstance(path_or_pm, pretty_midi.PrettyMIDI) else _read_midi(path_or_pm)
+        pm = path_or_pm if isinstance(path_or_pm, pretty_midi.PrettyMIDI) else read_midi(path_or_pm)
         notes = [n for inst in pm.instruments if not inst.is_drum for n in inst.notes]
         return cls(
             np.array([[n.start, n.end] for n in notes]).reshape(-1, 2),
@@ -92,19 +93,26 @@ class Notes:
         return 440.0 * 2.0 ** ((self.pitches - 69) / 12.0)
 
 
-def _read_midi(path):
+def read_midi(path, fix: str = "Rebuild the data (bash run.sh data) or re-download it."):
+    """A MIDI file as a ``pretty_midi.PrettyMIDI``.
+
+    Args:
+        path: the file.
+        fix: the sentence that ends an error message: how to get a good file.
+
+    Raises:
+        FileNotFoundError: no file at ``path``.
+        ValueError: the file is not readable MIDI.
+    """
     import pretty_midi
 
     path = pathlib.Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"MIDI file {path} does not exist. Check the path or rebuild the data.")
+    if not path.is_file():
+        raise FileNotFoundError(f"MIDI file {path} does not exist. Check the path. {fix}")
     try:
         return pretty_midi.PrettyMIDI(str(path))
     except Exception as e:  # mido raises several types on a corrupt file
-        raise ValueError(
-            f"MIDI file {path} could not be read ({e.__class__.__name__}: {e}). "
-            "It is corrupt or not MIDI: rebuild the data (bash run.sh data) or re-download it."
-        ) from e
+        raise ValueError(f"MIDI file {path} could not be read ({e.__class__.__name__}: {e}): it is corrupt or not MIDI. {fix}") from e
 
 
 def n_frames_for(duration: float, frame_rate: float) -> int:

@@ -10,7 +10,10 @@ Notebooks never hard-code a size; they read it from :func:`current`::
 
     from course.profiles import current
     P = current()
-    P.piano.n_train_pieces, P.hw4.steps, P.hw5.bce_steps
+    P.data.piano.n_train_pieces, P.hw4.steps, P.hw5.problem_set.bce_steps, P.hw5.nmp.steps
+
+Sizes of the embedded datasets are under ``P.data.<set>``, sizes of a homework under
+``P.hw<n>``. Torch-free, so the dataset builders can read it.
 
 Used by: every homework notebook, ``data_scripts`` (dataset sizes) and ``bench/``.
 """
@@ -23,8 +26,8 @@ PROFILE_NAMES = ("ci", "cpu", "gpu")
 
 
 @dataclasses.dataclass(frozen=True)
-class PianoDataSizes:
-    """Sizes of the embedded piano set (``data_scripts.piano``)."""
+class RenderedSetSizes:
+    """Sizes of a set rendered from the corpus (``data_scripts.piano``, ``data_scripts.multi``)."""
 
     n_train_pieces: int
     n_validation_pieces: int
@@ -35,7 +38,7 @@ class PianoDataSizes:
 
 @dataclasses.dataclass(frozen=True)
 class SweepSizes:
-    """hw4 Q2's hyperparameter sweeps of the baseline (``course.transcription.experiment_grid``).
+    """hw4 Q2's hyperparameter sweeps of the baseline (``course.hw4_transcription.experiments``).
 
     The architecture grid is ``sequence_lengths x cnn_units x fc_units`` at the middle learning
     rate without weight decay; the optimiser grid is ``lrs x weight_decays`` at the architecture
@@ -54,27 +57,24 @@ class SweepSizes:
 
 
 @dataclasses.dataclass(frozen=True)
-class MultiDataSizes:
-    """Sizes of the embedded multi-instrument set (``data_scripts.multi``, hw5_basic_pitch).
+class DataSizes:
+    """Sizes of every embedded dataset.
 
-    ``cpu`` is sized for a Basic Pitch model to train in about 10 minutes on 2 cores and the set
-    to build in about a minute; ``gpu`` is larger.
+    ``multi`` (hw5_basic_pitch) is sized for a Basic Pitch model to train in about 10 minutes on
+    2 cores in ``cpu``; ``gpu`` is larger.
     """
 
-    n_train_pieces: int
-    n_validation_pieces: int
-    n_test_pieces: int
-    train_renditions: int  # renditions (instruments, transposition, tempo, dynamics) per training piece
-    max_seconds: float  # each rendition is cut after the first note that starts past this time
+    piano: RenderedSetSizes  # data_scripts.piano: hw4_transcription, the hw5 problem set
+    multi: RenderedSetSizes  # data_scripts.multi: hw5_basic_pitch
 
 
 @dataclasses.dataclass(frozen=True)
 class TranscriptionSizes:
-    """Sizes of hw4_transcription (Onsets and Frames on the piano set, ``course.transcription``).
+    """Sizes of hw4_transcription (Onsets and Frames on the piano set).
 
     ``gpu`` is KAIST GCT634 HW3's setting (batch 16, crops of 102400 samples = 200 frames,
     ``cnn_unit`` 48, ``fc_unit`` 256, Adam 6e-4 decayed by 0.98 every 1000 steps, clipping at 3)
-    with 3000 steps; ``cpu`` is sized to train in under 10 minutes on 2 cores (bench/hw4_train.py).
+    with 3000 steps; ``cpu`` is sized to train in under 10 minutes on 2 cores (``bench/hw4_transcription.py``).
     """
 
     batch_size: int  # crops per step
@@ -94,7 +94,7 @@ class TranscriptionSizes:
 
 @dataclasses.dataclass(frozen=True)
 class ProblemSetSizes:
-    """Sizes of the hw5 problem set (median filtering, weighted BCE)."""
+    """Sizes of hw5's problem set (median filtering, weighted BCE)."""
 
     bce_steps: int  # optimiser steps of the onset detector trained once per positive weight
     bce_weights: tuple[float, ...]  # positive weights compared in the sweep
@@ -103,17 +103,17 @@ class ProblemSetSizes:
 
 @dataclasses.dataclass(frozen=True)
 class NMPSizes:
-    """Sizes of hw5_basic_pitch's Basic Pitch notebook (``course.nmp_training``).
+    """Sizes of hw5's Basic Pitch notebook (``course.hw5_basic_pitch``).
 
     ``gpu`` is Basic Pitch's ``train.py`` setting (batch 16, Adam 1e-3) for a budget of
-    minutes on one GPU; ``cpu`` trains in at most 10 minutes on 2 cores (bench/hw5_bench.py);
+    minutes on one GPU; ``cpu`` trains in at most 10 minutes on 2 cores (``bench/hw5_basic_pitch.py``);
     ``ci`` runs in seconds.
     """
 
     batch_size: int  # 2-s windows per step
     steps: int  # optimiser steps of the main model (the paper's layers)
     lr: float  # Adam learning rate
-    onset_positive_weight: float  # of nmp_loss (the equal-vote weight is ~1200 on the multi set: it over-fires)
+    onset_positive_weight: float  # of the NMP loss (bench/measurements.md: why 30)
     clip_grad_norm: float  # maximum total gradient norm
     validation_interval: int  # validation loss every that many steps (0: only at the end)
     n_validation_windows: int  # fixed validation windows (seeded)
@@ -124,63 +124,69 @@ class NMPSizes:
 
 
 @dataclasses.dataclass(frozen=True)
+class BasicPitchSizes:
+    """Sizes of hw5_basic_pitch: its two notebooks."""
+
+    problem_set: ProblemSetSizes  # problem_set.ipynb
+    nmp: NMPSizes  # basic_pitch.ipynb
+
+
+@dataclasses.dataclass(frozen=True)
 class Profile:
     name: str
-    piano: PianoDataSizes
-    multi: MultiDataSizes
+    data: DataSizes
     hw4: TranscriptionSizes
-    hw5: ProblemSetSizes
-    hw5_nmp: NMPSizes
+    hw5: BasicPitchSizes
     num_workers: int  # processes for the dataset build
 
 
 _PROFILES = {
     "ci": Profile(
         name="ci",
-        piano=PianoDataSizes(3, 1, 2, 1, 12.0),
-        multi=MultiDataSizes(3, 1, 2, 1, 12.0),
+        data=DataSizes(piano=RenderedSetSizes(3, 1, 2, 1, 12.0), multi=RenderedSetSizes(3, 1, 2, 1, 12.0)),
         hw4=TranscriptionSizes(batch_size=2, sequence_length=16384, steps=5, cnn_unit=4, fc_unit=16,
                                rnn_unit=8, lr=6e-4, lr_decay_steps=10000, lr_decay_rate=0.98,
                                clip_grad_norm=3.0, validation_interval=0, ablation_steps=5,
                                sweep=SweepSizes(sequence_lengths=(8192, 16384), cnn_units=(2, 4), fc_units=(8, 16),
                                                 lrs=(1e-3, 1e-2), weight_decays=(0.0, 1e-4), steps=2,
                                                 batch_size=2, subset="axes")),
-        hw5=ProblemSetSizes(bce_steps=60, bce_weights=(1.0, 5.0, 20.0), n_pieces=2),
-        hw5_nmp=NMPSizes(batch_size=2, steps=3, lr=3e-3, onset_positive_weight=30.0, clip_grad_norm=3.0,
+        hw5=BasicPitchSizes(
+            problem_set=ProblemSetSizes(bce_steps=60, bce_weights=(1.0, 5.0, 20.0), n_pieces=2),
+            nmp=NMPSizes(batch_size=2, steps=3, lr=3e-3, onset_positive_weight=30.0, clip_grad_norm=3.0,
                          validation_interval=0, n_validation_windows=2, ablation_steps=2, augment_probability=0.5,
-                         hop_frames=8, n_eval_pieces=1),
+                         hop_frames=8, n_eval_pieces=1)),
         num_workers=1,
     ),
     "cpu": Profile(
         name="cpu",
-        piano=PianoDataSizes(60, 8, 8, 2, 40.0),
-        multi=MultiDataSizes(40, 6, 8, 2, 30.0),
+        data=DataSizes(piano=RenderedSetSizes(60, 8, 8, 2, 40.0), multi=RenderedSetSizes(40, 6, 8, 2, 30.0)),
         hw4=TranscriptionSizes(batch_size=8, sequence_length=51200, steps=1500, cnn_unit=8, fc_unit=128,
                                rnn_unit=64, lr=1e-3, lr_decay_steps=10000, lr_decay_rate=0.98,
                                clip_grad_norm=3.0, validation_interval=250, ablation_steps=500,
                                sweep=SweepSizes(sequence_lengths=(51200, 102400, 204800), cnn_units=(12, 24, 48),
                                                 fc_units=(32, 64, 128), lrs=(1e-4, 1e-3, 1e-2),
                                                 weight_decays=(0.0, 1e-4, 1e-3), steps=80, batch_size=4, subset="axes")),
-        hw5=ProblemSetSizes(bce_steps=300, bce_weights=(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0), n_pieces=8),
-        hw5_nmp=NMPSizes(batch_size=8, steps=150, lr=3e-3, onset_positive_weight=30.0, clip_grad_norm=3.0,
+        hw5=BasicPitchSizes(
+            problem_set=ProblemSetSizes(bce_steps=300, bce_weights=(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0), n_pieces=8),
+            nmp=NMPSizes(batch_size=8, steps=150, lr=3e-3, onset_positive_weight=30.0, clip_grad_norm=3.0,
                          validation_interval=50, n_validation_windows=16, ablation_steps=150,
-                         augment_probability=0.3, hop_frames=8, n_eval_pieces=0),
+                         augment_probability=0.3, hop_frames=8, n_eval_pieces=0)),
         num_workers=2,
     ),
     "gpu": Profile(
         name="gpu",
-        piano=PianoDataSizes(300, 40, 40, 3, 90.0),
-        multi=MultiDataSizes(300, 40, 40, 3, 60.0),
+        data=DataSizes(piano=RenderedSetSizes(300, 40, 40, 3, 90.0), multi=RenderedSetSizes(300, 40, 40, 3, 60.0)),
         hw4=TranscriptionSizes(batch_size=16, sequence_length=102400, steps=3000, cnn_unit=48, fc_unit=256,
                                rnn_unit=88, lr=6e-4, lr_decay_steps=1000, lr_decay_rate=0.98,
                                clip_grad_norm=3.0, validation_interval=500, ablation_steps=3000,
                                sweep=SweepSizes(sequence_lengths=(51200, 102400, 204800), cnn_units=(12, 24, 48),
                                                 fc_units=(32, 64, 128), lrs=(1e-4, 1e-3, 1e-2),
                                                 weight_decays=(0.0, 1e-4, 1e-3), steps=1000, batch_size=16, subset="full")),
-        hw5=ProblemSetSizes(bce_steps=1000, bce_weights=(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0), n_pieces=40),
-        hw5_nmp=NMPSizes(batch_size=16, steps=3000, lr=1e-3, onset_positive_weight=30.0, clip_grad_norm=3.0,
+        hw5=BasicPitchSizes(
+            problem_set=ProblemSetSizes(bce_steps=1000, bce_weights=(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0), n_pieces=40),
+            nmp=NMPSizes(batch_size=16, steps=3000, lr=1e-3, onset_positive_weight=30.0, clip_grad_norm=3.0,
                          validation_interval=250, n_validation_windows=64, ablation_steps=3000,
-                         augment_probability=0.3, hop_frames=4, n_eval_pieces=0),
+                         augment_probability=0.3, hop_frames=4, n_eval_pieces=0)),
         num_workers=4,
     ),
 }

@@ -1,12 +1,13 @@
-"""Training utilities: seeding, device choice, a small training loop, checkpoints.
+"""Training utilities: seeding, device choice, the training loop and its clock, checkpoints.
 
-Used by: every homework that trains a model (hw1-hw5) and the hw5 problem set (weighted BCE).
+Used by: every homework that trains a model, and their benchmarks.
 """
 from __future__ import annotations
 
 import os
 import pathlib
 import random
+import time
 from typing import Callable, Iterable
 
 import numpy as np
@@ -87,11 +88,15 @@ def fit(
         log_every: record the mean training loss every that many steps.
 
     Returns:
-        The history: ``{"step": [...], "train_loss": [...], "val_step": [...], "val_<name>": [...]}``.
+        The history: ``{"step": [...], "train_loss": [...], "val_step": [...], "val_<name>": [...]}``
+        and the clock: ``"seconds"`` (wall time of the loop, validation included),
+        ``"training_seconds"`` (the same without validation) and ``"val_training_seconds"``
+        (training seconds so far at each validation, aligned with ``"val_step"``).
     """
-    history: dict[str, list] = {"step": [], "train_loss": [], "val_step": []}
+    history: dict[str, list] = {"step": [], "train_loss": [], "val_step": [], "val_training_seconds": []}
     batches = _infinite(loader)
     running = []
+    start, validating = time.perf_counter(), 0.0
     bar = progress(range(1, steps + 1), desc=desc, leave=False)
     for step in bar:
         model.train()
@@ -113,14 +118,27 @@ def fit(
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{history['train_loss'][-1]:.4f}")
         if validate is not None and ((validate_every and step % validate_every == 0) or step == steps):
+            t0 = time.perf_counter()
+            history["val_training_seconds"].append(t0 - start - validating)
             model.eval()
             with torch.no_grad():
                 metrics = validate(model)
             history["val_step"].append(step)
             for key, value in metrics.items():
                 history.setdefault(key if key.startswith("val_") else f"val_{key}", []).append(float(value))
+            validating += time.perf_counter() - t0
     model.eval()
+    history["seconds"] = time.perf_counter() - start
+    history["training_seconds"] = history["seconds"] - validating
     return history
+
+
+def count_parameters(model: torch.nn.Module, trainable_only: bool = True) -> int:
+    """Number of (trainable) parameters; batch-norm running statistics are buffers, not counted.
+
+    Used by: every homework (model sizes in tables), the hidden tests.
+    """
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
 def save_checkpoint(model: torch.nn.Module, path: str | os.PathLike, **extra) -> pathlib.Path:

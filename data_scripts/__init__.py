@@ -1,15 +1,18 @@
-"""Builders and loaders of the course's embedded datasets.
+"""Builders of the course's embedded datasets and loaders of their layouts (and the real sets').
 
 Everything is made from music21's bundled corpus and rendered locally with FluidSynth, so no
-download is needed:
+download is needed but the released model weights (:mod:`data_scripts.weights`):
 
-* :mod:`data_scripts.piano` -- builds the polyphonic piano transcription set (hw4, hw5) in
-  MAESTRO v3's layout;
-* :mod:`data_scripts.multi` -- builds the multi-instrument set with pitch bends and Basic Pitch
-  labels (hw5), in the same layout plus label files;
-* :mod:`data_scripts.maestro` -- reads that layout (the embedded set or a real MAESTRO download);
-* :mod:`data_scripts.paths` -- where the datasets live and how to tell a complete one.
+========================  ===================================================================
+``corpus``, ``perform``   the scores and pools of pieces; the simulated performer
+``build``, ``manifest``   the build machinery; complete vs half-built sets, file hashes
+``piano``                 the piano transcription set (hw4, the hw5 problem set), MAESTRO layout
+``multi``                 the multi-instrument set with pitch bends and Basic Pitch labels (hw5)
+``maestro``               MAESTRO v3's layout: the piano set or a real MAESTRO download
+``multi_dataset``         the multi-instrument set's loader (hw5)
+``weights``               released weights fetched at set-up (Basic Pitch, hw5)
+========================  ===================================================================
 
-``python -m data_scripts build --profile cpu`` builds them all (and fetches Spotify's released
-Basic Pitch model for hw5).
+Every loader gives whole recordings through ``piece(i)`` (:mod:`course.datasets`).
+``python -m data_scripts build --profile cpu`` builds every set and fetches the weights.
 """

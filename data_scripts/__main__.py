@@ -9,9 +9,9 @@ import time
 
 from course.profiles import PROFILE_NAMES
 from data_scripts import multi, piano
+from data_scripts.build import summary
 
-# (build(profile_name=, seed=, force=) -> root, summary(root) -> one line) per embedded dataset
-BUILDERS = ((piano.build_piano_dataset, piano.summary), (multi.build_multi_dataset, piano.summary))
+BUILDERS = (piano.build_piano_dataset, multi.build_multi_dataset)  # build(profile_name=, seed=, force=) -> root
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,11 +22,11 @@ def main(argv: list[str] | None = None) -> None:
     build.add_argument("--seed", type=int, default=0)
     build.add_argument("--force", action="store_true", help="rebuild sets that are already complete")
     args = parser.parse_args(argv)
-    for builder, summary in BUILDERS:
+    for builder in BUILDERS:
         start = time.perf_counter()
         root = builder(profile_name=args.profile, seed=args.seed, force=args.force)
         print(f"{summary(root)}; {time.perf_counter() - start:.1f} s -> {root}")
-    from course.released import fetch_basic_pitch_onnx  # hw5: Spotify's released Basic Pitch weights
+    from data_scripts.weights import fetch_basic_pitch_onnx  # hw5: Spotify's released Basic Pitch weights
 
     print(f"released Basic Pitch weights -> {fetch_basic_pitch_onnx()}")
 

@@ -1,4 +1,4 @@
-"""Read MAESTRO v3's layout: a real MAESTRO download or the embedded piano set.
+"""MAESTRO v3's layout, read and written: a real MAESTRO download or the embedded piano set.
 
 The layout (``https://magenta.tensorflow.org/datasets/maestro``, version 3.0.0)::
 
@@ -7,73 +7,53 @@ The layout (``https://magenta.tensorflow.org/datasets/maestro``, version 3.0.0):
     <root>/2018/....midi        the performance (one piano track; sustain pedal as CC 64)
     <root>/2018/....wav         its recording (real MAESTRO: 44.1 or 48 kHz stereo)
 
-:mod:`data_scripts.piano` writes the same layout (16 kHz mono, no pedal) plus a
-``manifest.json`` with every file's sha256, which :func:`verify` checks.
+:mod:`data_scripts.piano` and :mod:`data_scripts.multi` write the same layout (:func:`write_metadata`;
+16 kHz or 22050 Hz mono, no pedal) plus a ``manifest.json`` with every file's sha256, which
+:func:`verify` checks.
 
 Frames. With ``hop_length`` H, a clip of N samples has ``T = N // H`` label frames; frame ``t``
 covers samples ``t*H .. (t+1)*H`` and time ``t / frame_rate`` seconds, ``frame_rate = sample_rate /
 H`` (16000 / 512 = 31.25 frames per second). The last ``N % H`` samples have no frame. This is
-the count ``course.audio.LogMel`` gives by default, so features and labels line up.
+the count ``course.features.LogMel`` gives by default, so features and labels line up.
 
-Used by: hw4_transcription (training and evaluating Onsets-and-Frames) and the hw5 problem set.
+Used by: hw4_transcription (training and evaluating Onsets-and-Frames), the hw5 problem set, the
+builders of the rendered sets.
 """
 from __future__ import annotations
 
 import csv
-import dataclasses
-import hashlib
+import io
 import json
 import os
 import pathlib
 
 import numpy as np
-import torch
 
-from course.notes import MAX_MIDI, MIN_MIDI, Notes, notes_to_rolls
-from data_scripts.paths import (
-    COLUMNS,
-    CSV_NAME,
-    INCOMPLETE_MARKER,
-    JSON_NAME,
-    MANIFEST_NAME,
-    SPLITS,
-    dataset_dir,
-    is_partial_name,
-)
+from course.datasets import Recording
+from course.notes import MAX_MIDI, MIN_MIDI, Notes, notes_to_rolls, read_midi
+from course.paths import dataset_dir
+from data_scripts.manifest import MANIFEST_NAME, SPLITS, check_not_partial, rebuild_command, verify_manifest
+
+# The layout: its metadata files and their columns, in this order.
+CSV_NAME = "maestro-v3.0.0.csv"
+JSON_NAME = "maestro-v3.0.0.json"
+COLUMNS = ("canonical_composer", "canonical_title", "split", "year", "midi_filename", "audio_filename", "duration")
+YEAR = 2026  # MAESTRO groups files by recording year; an embedded set has one "year" folder
 
 SUSTAIN_CC = 64  # MIDI controller number of the sustain (damper) pedal
 PEDAL_DOWN = 64  # controller values >= 64 mean pressed
 
 _BUILD_HINT = (
-    "Build the embedded set with `bash run.sh data` (or `python -m data_scripts.piano --profile "
+    "Build the embedded set with `bash run.sh data` (or `python -m data_scripts build --profile "
     "<ci|cpu|gpu>`), or pass the folder of a MAESTRO v3 download (the one holding "
     f"{CSV_NAME})."
 )
 
 
-class IncompleteDatasetError(FileNotFoundError):
-    """The folder is a dataset build that has not finished (or crashed): it must not be read."""
-
-
 def _rebuild_hint(root: pathlib.Path) -> str:
-    manifest = root / MANIFEST_NAME
-    if manifest.is_file():
-        m = json.loads(manifest.read_text())
-        return (
-            f"Rebuild it: python -m data_scripts.piano --profile {m.get('profile')} --seed "
-            f"{m.get('seed')} --force --root {root}"
-        )
+    if (root / MANIFEST_NAME).is_file():
+        return f"Rebuild it: {rebuild_command(root, 'piano')}"
     return "Re-download MAESTRO v3 (or rebuild the embedded set: `bash run.sh data`)."
-
-
-def _check_not_partial(root: pathlib.Path) -> None:
-    if is_partial_name(root) or (root / INCOMPLETE_MARKER).exists():
-        raise IncompleteDatasetError(
-            f"{root} is a dataset build that has not finished (or crashed): its files may be "
-            "missing or half written, so it is not read. Wait for the build, or rebuild it with "
-            "`python -m data_scripts.piano --profile <ci|cpu|gpu> --force` and read the final "
-            "folder (without '.partial-')."
-        )
 
 
 def read_metadata(root: str | os.PathLike) -> list[dict]:
@@ -94,7 +74,7 @@ def read_metadata(root: str | os.PathLike) -> list[dict]:
         ValueError: the metadata lacks columns.
     """
     root = pathlib.Path(root)
-    _check_not_partial(root)
+    check_not_partial(root, "`bash run.sh data` (or python -m data_scripts build --profile <ci|cpu|gpu> --force)")
     if not root.is_dir():
         partials = sorted(root.parent.glob(f"{root.name}.partial-*")) if root.parent.is_dir() else []
         building = f" ({partials[0]} is a build in progress, or one that crashed.)" if partials else ""
@@ -127,6 +107,36 @@ def read_metadata(root: str | os.PathLike) -> list[dict]:
     return rows
 
 
+def metadata_row(piece, split: str, stem: str, n_samples: int, sample_rate: int, n_notes: int) -> dict:
+    """A rendition's csv row (MAESTRO's columns) plus its note count (for the manifest's stats).
+
+    Args:
+        piece: the :class:`data_scripts.corpus.CorpusPiece` rendered.
+        split: its split; stem: ``"<year>/<name>"``; n_samples, sample_rate: of its audio.
+    """
+    return {
+        "canonical_composer": piece.composer,
+        "canonical_title": piece.title,
+        "split": split,
+        "year": YEAR,
+        "midi_filename": f"{stem}.midi",
+        "audio_filename": f"{stem}.wav",
+        "duration": round(n_samples / sample_rate, 6),
+        "n_notes": n_notes,
+    }
+
+
+def write_metadata(out: pathlib.Path, rows: list[dict]) -> None:
+    """MAESTRO's csv and its column-oriented json (``{"column": {"0": value, ...}}``)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    (out / CSV_NAME).write_text(buffer.getvalue())
+    columns = {c: {str(i): row[c] for i, row in enumerate(rows)} for c in COLUMNS}
+    (out / JSON_NAME).write_text(json.dumps(columns, indent=1) + "\n")
+
+
 def verify(root: str | os.PathLike) -> int:
     """Check that every file a dataset lists is there and intact.
 
@@ -153,24 +163,7 @@ def verify(root: str | os.PathLike) -> int:
             if not (root / name).is_file():
                 raise FileNotFoundError(f"{root / name} is listed in {CSV_NAME} but missing. {_rebuild_hint(root)}")
         return len(names)
-    files = json.loads(manifest_path.read_text())["files"]
-    for name, expected in sorted(files.items()):
-        path = root / name
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} is in the manifest but missing. {_rebuild_hint(root)}")
-        size = path.stat().st_size
-        if size != expected["bytes"]:
-            raise ValueError(
-                f"{path} is corrupt: {size} bytes where the manifest says {expected['bytes']}. "
-                + _rebuild_hint(root)
-            )
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        if digest.hexdigest() != expected["sha256"]:
-            raise ValueError(f"{path} is corrupt: its sha256 differs from the manifest's. {_rebuild_hint(root)}")
-    return len(files)
+    return verify_manifest(root, _rebuild_hint(root))
 
 
 def pedal_intervals(pm, threshold: int = PEDAL_DOWN) -> np.ndarray:
@@ -244,18 +237,8 @@ def load_notes(path: str | os.PathLike, sustain: bool = True) -> Notes:
         FileNotFoundError: the file is missing.
         ValueError: the file is not readable MIDI.
     """
-    import pretty_midi
-
     path = pathlib.Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"MIDI file {path} does not exist. {_rebuild_hint(path.parent.parent)}")
-    try:
-        pm = pretty_midi.PrettyMIDI(str(path))
-    except Exception as e:  # mido raises several types on a corrupt file
-        raise ValueError(
-            f"MIDI file {path} could not be read ({e.__class__.__name__}: {e}): it is corrupt. "
-            + _rebuild_hint(path.parent.parent)
-        ) from e
+    pm = read_midi(path, _rebuild_hint(path.parent.parent))
     notes = Notes.from_midi(pm)
     if sustain:
         notes = extend_by_pedal(notes, pedal_intervals(pm))
@@ -263,17 +246,7 @@ def load_notes(path: str | os.PathLike, sustain: bool = True) -> Notes:
     return Notes(notes.intervals[on_piano], notes.pitches[on_piano], notes.velocities[on_piano])
 
 
-@dataclasses.dataclass
-class Piece:
-    """One decoded performance: mono audio at the dataset's rate and its notes."""
-
-    audio: np.ndarray
-    notes: Notes
-    path: str
-    title: str
-
-
-class MaestroDataset(torch.utils.data.Dataset):
+class MaestroDataset:
     """Performances of a MAESTRO-layout folder, as audio with frame-level labels.
 
     Each item is a dict:
@@ -286,7 +259,8 @@ class MaestroDataset(torch.utils.data.Dataset):
     * ``start``: the crop's first sample (crops only);
     * ``path``: the audio file; ``title``: the csv's ``canonical_title``.
 
-    Whole pieces differ in length: iterate the dataset, or use
+    A map-style dataset for ``torch.utils.data.DataLoader`` (torch is imported on first use). Whole
+    pieces differ in length: iterate the dataset, or use
     ``DataLoader(dataset, batch_size=None)``. Crops (``sequence_length``) batch normally.
 
     Crops are random but reproducible: they are drawn from a generator seeded with ``seed``, so
@@ -360,20 +334,22 @@ class MaestroDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.rows)
 
-    def _decode(self, index: int) -> Piece:
+    def _decode(self, index: int) -> Recording:
         from course.audio import load_audio
 
         row = self.rows[index]
         audio_path = self.root / row["audio_filename"]
         audio, _ = load_audio(audio_path, self.sample_rate, mono=True)  # names the file on error
         notes = load_notes(self.root / row["midi_filename"], sustain=self.sustain)
-        return Piece(audio, notes, str(audio_path), row["canonical_title"])
+        return Recording(audio, notes, str(audio_path), row["canonical_title"])
 
-    def piece(self, index: int) -> Piece:
-        """The decoded performance ``index`` (audio, notes, path, title)."""
+    def piece(self, index: int) -> Recording:
+        """The decoded performance ``index`` (a :class:`course.datasets.Recording`)."""
         return self._pieces[index] if self._pieces is not None else self._decode(index)
 
     def _generator(self) -> np.random.Generator:
+        import torch
+
         info = torch.utils.data.get_worker_info()
         owner = None if info is None else info.seed
         if owner != self._rng_owner:  # a DataLoader worker's copy: give it its own stream
@@ -382,6 +358,8 @@ class MaestroDataset(torch.utils.data.Dataset):
         return self._rng
 
     def __getitem__(self, index: int) -> dict:
+        import torch  # not at the top: the dataset builders' workers read this module's layout
+
         piece = self.piece(index)
         n_total = len(piece.audio)
         hop = self.hop_length

@@ -11,9 +11,9 @@ import torch
 from course.audio import resample
 from course.notes import Notes
 from course.profiles import current
-from data_scripts import piano
-from data_scripts.maestro import IncompleteDatasetError, MaestroDataset, read_metadata, verify
-from data_scripts.paths import INCOMPLETE_MARKER, is_complete
+from data_scripts import build, piano
+from data_scripts.maestro import MaestroDataset, read_metadata, verify
+from data_scripts.manifest import INCOMPLETE_MARKER, IncompleteDatasetError, is_complete
 
 MINI = pathlib.Path(__file__).parent / "fixtures" / "maestro_mini"
 REAL_MAESTRO_HEADER = "canonical_composer,canonical_title,split,year,midi_filename,audio_filename,duration"
@@ -135,7 +135,7 @@ def test_ci_build_has_the_profile_sizes_and_sound_labels(ci_builds):
     root = ci_builds[0]
     assert (root / "maestro-v3.0.0.csv").read_text().splitlines()[0] == REAL_MAESTRO_HEADER
     rows = read_metadata(root)
-    sizes = current("ci").piano
+    sizes = current("ci").data.piano
     per_split = {s: [r for r in rows if r["split"] == s] for s in ("train", "validation", "test")}
     assert len(per_split["train"]) == sizes.n_train_pieces * sizes.train_renditions
     assert len(per_split["validation"]) == sizes.n_validation_pieces and len(per_split["test"]) == sizes.n_test_pieces
@@ -179,7 +179,7 @@ def test_unfinished_builds_are_never_read(ci_builds, tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(piano, "_write_manifest", crash)
+    monkeypatch.setattr(build, "write_manifest", crash)
     with pytest.raises(KeyboardInterrupt):
         piano.build_piano_dataset(tmp_path / "crashed", "ci")
     assert not (tmp_path / "crashed").exists() and not list(tmp_path.glob("crashed.partial-*"))
@@ -189,7 +189,7 @@ def test_missing_fluidsynth_fails_first(tmp_path, monkeypatch):
     def missing():
         raise RuntimeError("The FluidSynth system library is missing")
 
-    monkeypatch.setattr(piano, "check_fluidsynth", missing)
+    monkeypatch.setattr(build, "check_fluidsynth", missing)
     with pytest.raises(RuntimeError, match="FluidSynth"):
         piano.build_piano_dataset(tmp_path / "piano", "ci")
     assert not list(tmp_path.iterdir())

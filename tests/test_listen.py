@@ -144,7 +144,7 @@ def _error(items, **kw) -> str:
         (np.array([0.0, np.nan, 0.1, np.nan]), ["2 NaN/inf", "index 1"]),
         (np.array([0.0, np.inf]), ["NaN/inf"]),
         (np.array([0.0, 1.5, -0.2, 0.3]), ["clips", "1.5", "3.5 dB", "25.0%", "Normalise", "np.abs(audio).max()"]),
-        (np.array([0, 16000, -20000], dtype=np.int16), ["clips", "32768"]),
+        (np.array([0, 16000, -20000], dtype=np.int16), ["int16", "32768"]),
     ],
 )
 def test_bad_audio_is_explained(audio, words):

@@ -6,7 +6,7 @@ import pytest
 
 from autograder.bundle import FORBIDDEN, find_leaks, make_student_bundle
 from autograder.config import REPO
-from autograder.grading import generate_releases, homeworks_in
+from autograder.workspace import generate_releases, homeworks_in
 
 
 def notebook_content(path: pathlib.Path):

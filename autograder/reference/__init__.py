@@ -1,1 +1,2 @@
-"""Reference implementations the hidden tests compare students' code with (one module per homework part)."""
+"""Reference implementations the hidden tests compare students' code with: one package per
+homework (``autograder/reference/<hw>/``), each with its catalogue of mistakes."""
