@@ -272,7 +272,7 @@ class Audition:
             columns.append(w.VBox([heading, player, picture], layout=w.Layout(margin="0 12px 8px 0")))
         return w.HBox(columns, layout=w.Layout(flex_flow="row wrap"))
 
-    # ---- rendering ------------------------------------------------------------------------
+    # ---- rendering -----------------------------------------------------------------------------------
 
     def to_html(self) -> str:
         """The columns as plain HTML: ``<audio controls>`` and ``<img>`` with base64 data."""

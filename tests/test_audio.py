@@ -21,7 +21,7 @@ def digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-# --- load / save ---------------------------------------------------------------------------
+# ---- load / save ---------------------------------------------------------------------------------
 
 def test_round_trip_mono(tmp_path):
     audio = chord(16000, 8000)
@@ -109,7 +109,7 @@ def test_save_refuses_samples_first_and_unknown_formats(tmp_path):
         save_audio(tmp_path / "a.wav", np.zeros(100, np.int16), 16000)
 
 
-# --- resampling ----------------------------------------------------------------------------
+# ---- resampling ----------------------------------------------------------------------------------
 
 def test_resample_length_and_pitch():
     t = np.arange(16000) / 16000
@@ -129,6 +129,3 @@ def test_resample_torch_batch_and_ratio():
         resample(x, 22050, 0)
     with pytest.raises(ValueError, match="32768"):
         resample(np.zeros(100, np.int16), 16000, 22050)
-
-
-# --- log-mel -------------------------------------------------------------------------------

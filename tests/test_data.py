@@ -19,7 +19,7 @@ MINI = pathlib.Path(__file__).parent / "fixtures" / "maestro_mini"
 REAL_MAESTRO_HEADER = "canonical_composer,canonical_title,split,year,midi_filename,audio_filename,duration"
 
 
-# ---- the loader on a mini MAESTRO -------------------------------------------------------------
+# ---- the loader on a mini MAESTRO ----------------------------------------------------------------
 
 
 def test_fixture_has_maestro_layout_and_splits():
@@ -104,7 +104,7 @@ def test_loader_errors_say_what_to_do(tmp_path):
         MaestroDataset(MINI, "train", sequence_length=1000)
 
 
-# ---- the embedded piano set -------------------------------------------------------------------
+# ---- the embedded piano set ----------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,7 @@ def decode(wav: bytes):
     return data, rate
 
 
-# ---- the widget holds the audio ------------------------------------------------------------
+# ---- the widget holds the audio ------------------------------------------------------------------
 
 
 def test_widget_state_holds_the_audio_it_was_given():
@@ -80,7 +80,7 @@ def test_pictures_are_small_pngs():
     assert plt.get_fignums() == []  # nothing left registered with pyplot (no duplicate inline figure)
 
 
-# ---- the two renderings --------------------------------------------------------------------
+# ---- the two renderings --------------------------------------------------------------------------
 
 
 def test_mimebundle_has_widget_view_and_html_fallback():
@@ -125,7 +125,7 @@ def test_nothing_is_written_to_stderr(capfd):
     assert err == "" and out == ""
 
 
-# ---- validation ----------------------------------------------------------------------------
+# ---- validation ----------------------------------------------------------------------------------
 
 
 def _error(items, **kw) -> str:
@@ -235,7 +235,7 @@ def test_compare_rolls_sonifies_both_rolls():
         listen.compare_rolls(None, reference, probs[:30], frame_rate)
 
 
-# ---- in a real kernel ----------------------------------------------------------------------
+# ---- in a real kernel ----------------------------------------------------------------------------
 
 
 def test_notebook_shows_widget_and_html_without_stderr():

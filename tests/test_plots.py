@@ -23,7 +23,7 @@ def _pixels(image: np.ndarray, color) -> int:
     return int(np.all(image == np.array(color, dtype=image.dtype), axis=-1).sum())
 
 
-# ---- spectrogram ---------------------------------------------------------------------------
+# ---- spectrogram ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("y_axis", ["mel", "cqt", "linear", "bins"])
@@ -67,7 +67,7 @@ def test_spectrogram_refuses_unknown_axis_and_bad_rates():
         plots.spectrogram(np.zeros((4, 4)), 16000, 0)
 
 
-# ---- piano rolls ---------------------------------------------------------------------------
+# ---- piano rolls ---------------------------------------------------------------------------------
 
 
 def test_piano_roll_labels_c_notes_and_seconds():
@@ -166,7 +166,7 @@ def test_posteriorgram_refuses_bad_shape():
         plots.posteriorgram(np.zeros((88, 4)), 10.0)
 
 
-# ---- curves and confusions -----------------------------------------------------------------
+# ---- curves and confusions -----------------------------------------------------------------------
 
 
 def test_training_curves_each_against_its_steps():

@@ -41,7 +41,7 @@ def linear_parameters(inputs, outputs):
     return inputs * outputs + outputs
 
 
-# ---- shapes and sizes ---------------------------------------------------------------------------
+# ---- shapes and sizes ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -132,7 +132,7 @@ def test_state_dict_names_are_stable():
         "onset_stack", "onset_rnn", "onset_fc", "frame_stack", "frame_rnn", "frame_fc"}
 
 
-# ---- the onset -> frame connection --------------------------------------------------------------
+# ---- the onset -> frame connection ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize("model_class", [OnsetsAndFrames, ConcatOnly])
@@ -163,7 +163,7 @@ def test_frames_see_the_onsets_only_in_the_connected_models(model_class, connect
     assert (not torch.allclose(model(mel)[1], frame_before)) == connected
 
 
-# ---- decoding -----------------------------------------------------------------------------------
+# ---- decoding ------------------------------------------------------------------------------------
 
 
 def test_decode_notes_on_a_hand_made_posteriorgram():
@@ -194,7 +194,7 @@ def test_decode_notes_inverts_the_label_rolls():
     np.testing.assert_allclose(notes.intervals, truth.intervals, atol=0.5 / FRAME_RATE)
 
 
-# ---- evaluation and training on the ci split ----------------------------------------------------
+# ---- evaluation and training on the ci split -----------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +239,7 @@ def test_evaluate_and_train_run_on_the_ci_split(ci_piano):
     assert torch.isfinite(transcription_loss(model, batch))
 
 
-# ---- checkpoints and the sweep runner -----------------------------------------------------------
+# ---- checkpoints and the sweep runner ------------------------------------------------------------
 
 
 def test_checkpoints_rebuild_the_model_and_refuse_a_different_one(tmp_path):

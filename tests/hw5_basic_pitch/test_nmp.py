@@ -123,7 +123,7 @@ def test_fetch_fails_clearly_offline(monkeypatch, tmp_path):
         weights.fetch_basic_pitch_onnx(tmp_path)
 
 
-# --- Spotify's released weights ---------------------------------------------------------------
+# ---- Spotify's released weights ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def original():

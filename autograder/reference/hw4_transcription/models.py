@@ -34,8 +34,7 @@ from course.hw4_transcription.constants import FRAME_PRIOR, FRAME_RATE, HOP_LENG
 from course.hw4_transcription.model import BasicOnsetsAndFrames, ConvStack, init_prior_bias
 from course.notes import MIN_MIDI, N_KEYS, Notes
 
-# --------------------------------------------------------------------------------------------
-# Q1: the baseline's shapes and size
+# ---- Q1: the baseline's shapes and size ----------------------------------------------------------
 
 SHAPE_STEPS = (
     "audio", "log-mel", "unsqueeze(1)", "conv1 + BN + ReLU", "conv2 + BN + ReLU", "maxpool (1, 2)",
@@ -68,8 +67,7 @@ def baseline_parameters(C: int, C_fc: int, n_mels: int = N_MELS) -> int:
     return 2 * (convs + norms + fc + out)
 
 
-# --------------------------------------------------------------------------------------------
-# Q3.2-3.3: the transcribers students write
+# ---- Q3.2-3.3: the transcribers students write ---------------------------------------------------
 
 
 def _bilstm(input_size: int, rnn_unit: int) -> nn.LSTM:
@@ -200,8 +198,7 @@ def build_model(name: str, cnn_unit: int, fc_unit: int, rnn_unit: int, prior_ini
     return MODELS[name](cnn_unit=cnn_unit, fc_unit=fc_unit, rnn_unit=rnn_unit, prior_init=prior_init)
 
 
-# --------------------------------------------------------------------------------------------
-# Q3.1: decoding
+# ---- Q3.1: decoding ------------------------------------------------------------------------------
 
 
 def decode_notes(onset_probs, frame_probs, onset_threshold: float = 0.5, frame_threshold: float = 0.5,
