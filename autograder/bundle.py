@@ -16,7 +16,8 @@ from autograder.config import REPO
 
 BUNDLE_ITEMS = ("assignments", "course", "data_scripts", "run.sh", "pyproject.toml", "environment.yml")
 # Text that must never reach a student: solution regions, hidden tests, the reference code.
-FORBIDDEN = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "autograder.reference")
+FORBIDDEN = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "autograder.reference",
+             "#| reference:", "#| trusted:")
 
 
 def make_student_bundle(dest: pathlib.Path) -> pathlib.Path:

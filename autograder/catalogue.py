@@ -1,7 +1,9 @@
-"""The entry of a homework's catalogue of mistakes (``autograder/reference/<hw>/mistakes.py``).
+"""The entry of a homework's catalogues (``autograder/reference/<hw>/mistakes.py``).
 
-A mistake is a plausible wrong answer written into the reference solution: the text ``old`` of
-one solution cell replaced by ``new``; graded, it must lose exactly the test cells ``loses``.
+A :class:`Mistake` is a plausible wrong answer written into the reference solution: the text
+``old`` of one solution cell replaced by ``new``; graded, it must lose exactly the test cells
+``loses``. An alternative is a different *correct* answer written the same way, with ``loses``
+empty: graded, it must lose nothing. Both catalogues run in the pipeline test.
 """
 from __future__ import annotations
 

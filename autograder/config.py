@@ -56,6 +56,13 @@ def configure(c: Config, root: pathlib.Path | str, cell_timeout: int = DEFAULT_C
     # (OverwriteCells.add_missing_cells) would show a deleted written answer's model solution in
     # the feedback, and in nbgrader 0.9.6 it crashes on a submission with duplicated cells.
     c.OverwriteCells.add_missing_cells = False
+    # Hidden tests receive instructor code only here, in the grader's process, right before the
+    # notebook runs (autograder.directives).
+    from nbgrader.converters import Autograde
+
+    from autograder.directives import ExpandDirectives
+
+    c.Autograde.autograde_preprocessors = [ExpandDirectives] + list(Autograde.class_traits()["autograde_preprocessors"].default())
     c.LimitOutput.max_lines = 200
     return c
 

@@ -19,6 +19,8 @@ _CATALOGUES = {"hw4_transcription": hw4_mistakes, "hw5_basic_pitch": hw5_mistake
 # Every homework's catalogue of mistakes, and the files its reference student hands in beside the
 # notebooks (name in the submission -> source), e.g. hw4's trained checkpoint.
 MISTAKES: dict[str, list[Mistake]] = {hw: module.MISTAKES for hw, module in _CATALOGUES.items()}
+# Correct answers written differently from the reference: each must lose nothing.
+ALTERNATIVES: dict[str, list[Mistake]] = {hw: getattr(module, "ALTERNATIVES", []) for hw, module in _CATALOGUES.items()}
 HANDED_IN: dict[str, dict[str, pathlib.Path]] = {hw: module.HANDED_IN for hw, module in _CATALOGUES.items()}
 
 

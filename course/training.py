@@ -44,15 +44,21 @@ def choose_device(prefer: str | None = None) -> torch.device:
 
 
 def grading() -> bool:
-    """True while nbgrader executes the notebook (it sets ``NBGRADER_EXECUTION``)."""
-    return bool(os.environ.get("NBGRADER_EXECUTION"))
+    """True while nbgrader *autogrades* the notebook (``NBGRADER_EXECUTION=autograde``).
+
+    Not while ``nbgrader validate`` runs it (``NBGRADER_EXECUTION=validate``): a student who
+    validates a notebook that trains gets the checkpoint saved, as in a normal run.
+    """
+    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
 
 
 def progress(iterable: Iterable, **kwargs):
-    """A tqdm progress bar, silent while grading (a test cell that writes to stderr scores 0)."""
+    """A tqdm progress bar, silent whenever nbgrader runs the notebook (a test cell that writes
+    to stderr scores 0), grading or validating."""
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, disable=grading() or kwargs.pop("disable", False), **kwargs)
+    quiet = bool(os.environ.get("NBGRADER_EXECUTION"))
+    return tqdm(iterable, disable=quiet or kwargs.pop("disable", False), **kwargs)
 
 
 def _infinite(loader):
@@ -141,8 +147,48 @@ def count_parameters(model: torch.nn.Module, trainable_only: bool = True) -> int
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
+def fingerprint(*code, **settings) -> str:
+    """A short hash of some code (classes or functions: their source) and settings (plain values).
+
+    Saved in a checkpoint (``save_checkpoint(..., fingerprint=fp)``) it tells whether the model
+    was made by the same code and settings as now (:func:`checkpoint_is_fresh`): a notebook then
+    reloads it, and otherwise says that it retrains. A class whose source cannot be read as a
+    whole (one defined in a notebook cell) is hashed by the source of its methods.
+
+    Example: ``fingerprint(OnsetsAndFrames, train, steps=S.steps, lr=S.lr)``.
+    """
+    import hashlib
+    import inspect
+    import json
+
+    def source(item) -> str:
+        try:
+            return inspect.getsource(item)
+        except (OSError, TypeError):
+            if inspect.isclass(item):
+                return item.__qualname__ + "".join(source(v) for v in vars(item).values() if inspect.isfunction(v))
+            return getattr(item, "__qualname__", repr(item))
+
+    parts = [source(item) for item in code]
+    parts.append(json.dumps(settings, sort_keys=True, default=repr))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def checkpoint_is_fresh(path: str | os.PathLike, fingerprint: str) -> bool:
+    """Whether ``path`` exists and was saved with this ``fingerprint`` (see :func:`fingerprint`)."""
+    path = pathlib.Path(path)
+    if not path.is_file():
+        return False
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True).get("fingerprint")
+    except Exception:  # unreadable or foreign file: not ours to reuse
+        return False
+    return saved == fingerprint
+
+
 def save_checkpoint(model: torch.nn.Module, path: str | os.PathLike, **extra) -> pathlib.Path:
-    """Save the model's ``state_dict`` (tensors only, no pickled code) and plain ``extra`` values."""
+    """Save the model's ``state_dict`` (tensors only, no pickled code) and plain ``extra`` values
+    (e.g. ``fingerprint=`` of :func:`fingerprint`)."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"state_dict": model.state_dict(), **extra}, path)

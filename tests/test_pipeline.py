@@ -13,7 +13,7 @@ import pytest
 
 from autograder import grading
 from autograder.config import REPO
-from autograder.mistakes import MISTAKES, notebook_of, write_submission
+from autograder.mistakes import ALTERNATIVES, MISTAKES, notebook_of, write_submission
 
 HW = "hw5_basic_pitch"
 NB = "problem_set.ipynb"
@@ -96,6 +96,8 @@ def grade_class(homework, subs, tmp):
         shutil.copy2(nb, subs / "untouched" / nb.name)
     for i, mistake in enumerate(MISTAKES[homework]):
         write_submission(homework, subs / f"mistake_{i}", mistake, only=mistake.notebook)
+    for i, alternative in enumerate(ALTERNATIVES[homework]):
+        write_submission(homework, subs / f"alternative_{i}", alternative, only=alternative.notebook)
     workspace = tmp / "grading"
     results = {r.student: r for r in grading.grade(subs, workspace, homework, CELL_TIMEOUT)}
     return results, workspace, tmp
@@ -125,6 +127,19 @@ def test_each_mistake_loses_exactly_its_points(request, homework, index):
     lost = {cell for cell, score in got.cell_scores.items()
             if owner[cell] == mistake.notebook and score < ref.cell_scores[cell]}
     assert lost == set(mistake.loses), (mistake.name, got.cell_scores)
+
+
+ALTERNATIVE_CASES = [(hw, i) for hw in sorted(ALTERNATIVES) for i in range(len(ALTERNATIVES[hw]))]
+
+
+@pytest.mark.parametrize("homework,index", ALTERNATIVE_CASES,
+                         ids=[f"{hw}-{ALTERNATIVES[hw][i].name}" for hw, i in ALTERNATIVE_CASES])
+def test_each_alternative_loses_nothing(request, homework, index):
+    results = request.getfixturevalue("graded" if homework == HW else "graded_hw4")[0]
+    alternative, ref = ALTERNATIVES[homework][index], results["reference"]
+    got = results[f"alternative_{index}"]
+    assert points(got, homework, alternative.notebook) == points(ref, homework, alternative.notebook), \
+        (alternative.name, got.cell_scores)
 
 
 def test_broken_and_hostile_submissions_are_reported(graded):
