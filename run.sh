@@ -7,7 +7,7 @@
 #   bash run.sh setup       only the set-up (environment and the default profile's data)
 #   bash run.sh data [ci|cpu|gpu]        build the embedded datasets of a profile
 #   bash run.sh bench       the benchmarks: writes bench/results.md
-#   bash run.sh lab         JupyterLab on the assignments
+#   bash run.sh lab [--instructor]       JupyterLab on the assignments (the student's; --instructor: nbgrader's panels)
 #   bash run.sh autograder ARGS...       python -m autograder ARGS (release, grade, feedback, export)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -43,16 +43,48 @@ ensure_system() {
   fi
 }
 
-ensure_venv() {
+pip_quiet() {  # pip, without the warnings some machines' pip configuration prints for every package
+  PYTHONWARNINGS=ignore "$PY" -m pip "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+}
+
+ensure_venv() {  # [extras]: e.g. "test" installs the test tools too
   ensure_system
   [ -x "$PY" ] || { say "creating $VENV"; python3 -m venv "$VENV"; }
-  local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+  local extras="${1:-}" spec="." stamp
+  [ -n "$extras" ] && spec=".[$extras]"
+  stamp="$VENV/.installed-$(cat pyproject.toml - <<<"$extras ${COURSE_TORCH:-}" | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
     say "installing the pinned packages (first time: a few minutes)"
-    "$PY" -m pip install -q --upgrade pip
-    "$PY" -m pip install -q -e .
+    pip_quiet install -q --upgrade pip
+    if [ "${COURSE_TORCH:-}" = cpu ]; then
+      # PyTorch's CPU-only wheels: without the CUDA libraries PyPI's default torch pulls in
+      # (.venv about 1 GB instead of 5.8 GB), for machines without an NVIDIA GPU.
+      say "COURSE_TORCH=cpu: torch and torchaudio from PyTorch's CPU wheel index"
+      pip_quiet install -q --index-url https://download.pytorch.org/whl/cpu \
+        "$(grep -o 'torch==[0-9.]*' pyproject.toml)" "$(grep -o 'torchaudio==[0-9.]*' pyproject.toml)"
+    fi
+    pip_quiet install -q -e "$spec"
+    student_jupyter_defaults
     rm -f "$VENV"/.installed-*; touch "$stamp"
   fi
+}
+
+student_jupyter_defaults() {
+  # The environment's JupyterLab is the student's: nbgrader's Validate button and assignment
+  # list, none of its instructor panels (create assignment, formgrader, course list). The
+  # instructor's lab (`bash run.sh lab --instructor`) puts autograder/jupyter/instructor in front.
+  local j="$VENV/bin/jupyter" plugins=(@jupyter/nbgrader:create-assignment @jupyter/nbgrader:formgrader @jupyter/nbgrader:course-list)
+  "$j" labextension disable --level=sys_prefix "${plugins[@]}" >/dev/null 2>&1 &&
+    "$j" labextension lock --level=sys_prefix "${plugins[@]}" >/dev/null 2>&1 &&
+    "$j" server extension disable --sys-prefix nbgrader.server_extensions.formgrader \
+      nbgrader.server_extensions.course_list >/dev/null 2>&1 ||
+    say "could not switch off nbgrader's instructor panels in the student's JupyterLab"
+}
+
+ensure_browser() {  # the browser tests: Debian's Chromium (Playwright drives it; no browser download)
+  command -v chromium >/dev/null || command -v chromium-browser >/dev/null || {
+    say "installing Chromium (the browser tests)"
+    apt_install chromium || say "Chromium could not be installed: the browser tests will fail (apt-get install chromium)"; }
 }
 
 build_data() {  # profile
@@ -66,14 +98,16 @@ case "$cmd" in
   setup)
     ensure_venv; build_data "${COURSE_PROFILE:-$(default_profile)}" ;;
   data)
-    ensure_venv; build_data "${1:-${COURSE_PROFILE:-$(default_profile)}}" ;;
+    ensure_venv
+    profile="${1:-${COURSE_PROFILE:-$(default_profile)}}"
+    build_data "$profile"; [ "$profile" = ci ] || build_data ci ;;   # grading runs in the ci profile
   main)
     ensure_venv
     profile="${COURSE_PROFILE:-$(default_profile)}"
     build_data "$profile"; [ "$profile" = ci ] || build_data ci   # grading runs in the ci profile
     "$PY" -m autograder demo "$@" ;;
   test)
-    ensure_venv
+    ensure_venv test; ensure_browser
     build_data ci
     export COURSE_PROFILE=ci
     "$PY" -m pytest "$@" ;;
@@ -81,7 +115,7 @@ case "$cmd" in
     ensure_venv; "$PY" -m bench "$@" ;;
   lab)
     ensure_venv; build_data "${COURSE_PROFILE:-$(default_profile)}"
-    "$VENV/bin/jupyter" lab assignments "$@" ;;
+    exec bash course/jupyter/lab.sh "$VENV/bin/jupyter" assignments "$@" ;;
   autograder)
     ensure_venv; "$PY" -m autograder "$@" ;;
   *)

@@ -2,6 +2,7 @@
 
 Commands:
   release   generate every homework's student release (assignments/) and the student bundle
+  collect   sort an LMS download (zip) into one folder per student (nbgrader zip_collect)
   grade     autograde a folder of collected submissions (one folder per student)
   feedback  write HTML feedback per student
   export    write the CSV gradebook
@@ -28,6 +29,13 @@ def main(argv=None) -> int:
     p = sub.add_parser("release", help="generate assignments/ from solutions/ and the student bundle")
     p.add_argument("homeworks", nargs="*", help="homework folders (default: all in solutions/)")
     p.add_argument("--bundle", type=pathlib.Path, default=BUILD / "student_bundle")
+
+    p = sub.add_parser("collect", help="sort an LMS download into one folder per student")
+    p.add_argument("homework")
+    p.add_argument("download", type=pathlib.Path, help="the LMS's zip file, or a folder of them")
+    p.add_argument("--to", type=pathlib.Path, default=BUILD / "collected", help="one sub-folder per student")
+    p.add_argument("--regexp", default=None, help="file-name pattern with the groups student_id, file_id "
+                   "(default: Canvas's names)")
 
     p = sub.add_parser("grade", help="autograde collected submissions")
     p.add_argument("homework")
@@ -78,6 +86,12 @@ def main(argv=None) -> int:
         homeworks = workspace.generate_releases(args.homeworks or None)
         bundle = make_student_bundle(args.bundle)
         print(f"released {', '.join(homeworks)} into assignments/; student bundle: {bundle}")
+        return 0
+    if args.command == "collect":
+        from autograder.collect import CANVAS, collect_download
+
+        students = collect_download(args.homework, args.download, args.to, args.regexp or CANVAS)
+        print(f"collected {len(students)} students of {args.homework} into {args.to}: {', '.join(students)}")
         return 0
     if args.command == "grade":
         results = grading.grade(args.submissions, args.workspace, args.homework, args.timeout, args.profile)

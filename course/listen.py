@@ -44,9 +44,12 @@ from course.plots.common import check_positive, png_bytes
 from course.plots.rolls import binarise_estimate
 from course.plots.spectrograms import log_spectrogram
 
-PICTURE_SIZE = (4.0, 2.5)  # inches; small, so that a notebook with many auditions stays light
-PICTURE_DPI = 80  # 4 x 2.5 in at 80 dpi = 320 x 200 px
-PICTURE_WIDTH_PX = int(PICTURE_SIZE[0] * PICTURE_DPI)
+COLUMN_WIDTH_PX = 480  # CSS pixels of a column: two fit side by side in a notebook
+PICTURE_HEIGHT_PX = 260
+PIXEL_RATIO = 2  # pictures are drawn at twice their displayed size: sharp on high-density screens
+PICTURE_DPI = 100  # Matplotlib's dots per inch at 1x; fonts keep their size whatever the width
+SECONDS_PER_COLUMN = 20.0  # a longer signal gets a wider picture that scrolls, instead of shrinking
+MAX_PICTURE_WIDTH_PX = 4800  # 200 s at the same time scale; longer ones are squeezed into it
 SPECTROGRAM_MAX_HZ = 8000.0  # music lives below; a 44.1 kHz file's top half would waste the picture
 
 
@@ -115,12 +118,32 @@ def wav_bytes(audio: np.ndarray, sample_rate: int) -> bytes:
     return buffer.getvalue()
 
 
+def picture_width_px(seconds: float) -> int:
+    """Displayed width of a column's picture for a signal of ``seconds``: one column's width up to
+    :data:`SECONDS_PER_COLUMN`, then wider at the same time scale (the picture scrolls)."""
+    return int(min(MAX_PICTURE_WIDTH_PX, max(COLUMN_WIDTH_PX, round(seconds / SECONDS_PER_COLUMN * COLUMN_WIDTH_PX))))
+
+
+def picture_kind(signal: Signal) -> tuple[str, str]:
+    """``(CSS classes, alt text)`` naming what a column's picture shows (for people and tests)."""
+    if signal.roll is not None:
+        compared = " against the reference (TP / FP / FN)" if signal.reference_roll is not None else ""
+        return "course-picture course-roll", f"{signal.title}: piano roll{compared}"
+    if signal.spectrogram is not None:
+        return "course-picture course-spectrogram course-yscale-bins", f"{signal.title}: spectrogram, y axis in bins"
+    return ("course-picture course-spectrogram course-yscale-log",
+            f"{signal.title}: spectrogram on a log-frequency axis (C1 to {SPECTROGRAM_MAX_HZ / 1000:g} kHz)")
+
+
 def _picture(signal: Signal, audio: np.ndarray, sample_rate: int, key_range) -> bytes:
-    """PNG of a column: its roll (compared where it has a reference), else its spectrogram."""
+    """PNG of a column: its roll (compared where it has a reference), else its spectrogram on a
+    log-frequency axis; :data:`PIXEL_RATIO` times its displayed size."""
     crop = key_range if key_range is not None else False
+    width = picture_width_px(len(audio) / sample_rate)
+    size = (width / PICTURE_DPI, PICTURE_HEIGHT_PX / PICTURE_DPI)
 
     def png(draw) -> bytes:
-        return png_bytes(draw, PICTURE_SIZE, PICTURE_DPI)
+        return png_bytes(draw, size, PICTURE_DPI * PIXEL_RATIO)
 
     if signal.roll is not None and signal.reference_roll is not None:
         return png(lambda ax: plots.roll_comparison(
@@ -133,11 +156,7 @@ def _picture(signal: Signal, audio: np.ndarray, sample_rate: int, key_range) -> 
             signal.spectrogram, sample_rate, len(audio) / n_frames, ax=ax, y_axis="bins"))
     S, hop = log_spectrogram(audio, sample_rate)
 
-    def draw(ax):
-        plots.spectrogram(S, sample_rate, hop, ax=ax, y_axis="linear")
-        ax.set_ylim(0, min(sample_rate / 2, SPECTROGRAM_MAX_HZ))
-
-    return png(draw)
+    return png(lambda ax: plots.spectrogram(S, sample_rate, hop, ax=ax, y_axis="log", fmax=SPECTROGRAM_MAX_HZ))
 
 
 def _widgets_module(respect_env: bool = True):
@@ -266,10 +285,14 @@ class Audition:
         for s, wav, png in zip(self.signals, self.wavs, self.pngs):
             heading = w.HTML(f"<b>{html.escape(s.title)}</b>")
             player = w.Audio(value=wav, format="wav", autoplay=False, loop=False,
-                             layout=w.Layout(width=f"{PICTURE_WIDTH_PX}px"))
-            picture = w.Image(value=png, format="png", width=str(PICTURE_WIDTH_PX))
+                             layout=w.Layout(width=f"{COLUMN_WIDTH_PX}px"))
+            width = picture_width_px(len(s.audio) / s.sample_rate)
+            picture = w.Image(value=png, format="png", width=str(width), layout=w.Layout(max_width="none"))
+            for css_class in picture_kind(s)[0].split():
+                picture.add_class(css_class)
+            frame = w.Box([picture], layout=w.Layout(width=f"{COLUMN_WIDTH_PX}px", overflow="auto hidden"))
             self.players.append(player)
-            columns.append(w.VBox([heading, player, picture], layout=w.Layout(margin="0 12px 8px 0")))
+            columns.append(w.VBox([heading, player, frame], layout=w.Layout(margin="0 12px 8px 0")))
         return w.HBox(columns, layout=w.Layout(flex_flow="row wrap"))
 
     # ---- rendering -----------------------------------------------------------------------------------
@@ -279,13 +302,16 @@ class Audition:
         parts = ['<div style="display:flex;flex-wrap:wrap;gap:12px">']
         for s, wav, png in zip(self.signals, self.wavs, self.pngs):
             title = html.escape(s.title)
+            classes, alt = picture_kind(s)
+            width = picture_width_px(len(s.audio) / s.sample_rate)
             parts.append(
                 '<div style="display:flex;flex-direction:column;gap:4px">'
                 f"<b>{title}</b>"
                 f'<audio controls src="data:audio/wav;base64,{base64.b64encode(wav).decode("ascii")}" '
-                f'style="width:{PICTURE_WIDTH_PX}px"></audio>'
-                f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
-                f'alt="{title}" width="{PICTURE_WIDTH_PX}">'
+                f'style="width:{COLUMN_WIDTH_PX}px"></audio>'
+                f'<div style="width:{COLUMN_WIDTH_PX}px;overflow-x:auto">'
+                f'<img class="{classes}" alt="{html.escape(alt)}" style="max-width:none" '
+                f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" width="{width}"></div>'
                 "</div>"
             )
         parts.append("</div>")

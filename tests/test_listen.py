@@ -55,9 +55,11 @@ def test_widget_state_holds_the_audio_it_was_given():
     # The widget is an HBox of columns: title, player, picture.
     columns = a.widget.children
     assert [type(c).__name__ for c in columns] == ["VBox", "VBox"]
-    heading, player, picture = columns[0].children
+    heading, player, frame = columns[0].children
+    picture = frame.children[0]  # in a frame one column wide that scrolls a long picture
     assert "original" in heading.value and player is a.players[0]
     assert bytes(picture.value).startswith(b"\x89PNG") and picture.format == "png"
+    assert "course-yscale-log" in picture._dom_classes  # a spectrogram on a log-frequency axis
 
 
 def test_torch_audio_and_a_shared_sample_rate():
@@ -68,16 +70,20 @@ def test_torch_audio_and_a_shared_sample_rate():
     assert rate == SR and np.abs(data - x.detach().numpy()).max() <= 2 * PCM16_STEP
 
 
-def test_pictures_are_small_pngs():
+def test_pictures_are_sharp_and_long_signals_get_wider_pictures():
     roll = np.zeros((16, 88))
     roll[2:10, 39] = 1
     a = Audition([Signal("audio", tone(), SR), Signal("roll", tone(), SR, roll=roll, frame_rate=31.25)])
     import matplotlib.pyplot as plt
 
+    ratio, w, h = listen.PIXEL_RATIO, listen.COLUMN_WIDTH_PX, listen.PICTURE_HEIGHT_PX
     for png in a.pngs:
         image = plt.imread(io.BytesIO(png))
-        assert image.shape[:2] == (200, 320)  # 4 x 2.5 in at 80 dpi
+        assert image.shape[:2] == (ratio * h, ratio * w)  # drawn at twice the size it is shown
     assert plt.get_fignums() == []  # nothing left registered with pyplot (no duplicate inline figure)
+    long = Audition([Signal("a minute", np.zeros(60 * SR, np.float32), SR)])
+    assert plt.imread(io.BytesIO(long.pngs[0])).shape[1] == ratio * listen.picture_width_px(60) > ratio * w
+    assert 'overflow-x:auto' in long.to_html() and f'width="{listen.picture_width_px(60)}"' in long.to_html()
 
 
 # ---- the two renderings --------------------------------------------------------------------------

@@ -26,14 +26,15 @@ def _pixels(image: np.ndarray, color) -> int:
 # ---- spectrogram ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("y_axis", ["mel", "cqt", "linear", "bins"])
+@pytest.mark.parametrize("y_axis", ["log", "mel", "cqt", "linear", "bins"])
 def test_spectrogram_time_axis_in_seconds(y_axis):
     S = np.random.default_rng(0).standard_normal((100, 64))
     ax = plots.spectrogram(S, sample_rate=16000, hop_length=160, y_axis=y_axis, title="x")
     x0, x1, _, _ = ax.images[0].get_extent()
     # 100 frames 10 ms apart, pixel centres on frame times.
     assert x0 == pytest.approx(-0.005) and x1 == pytest.approx(0.995)
-    assert ax.images[0].get_array().shape == (64, 100)  # drawn frequency-up, time-right
+    rows = 256 if y_axis == "log" else 64  # a log axis resamples the STFT onto its own rows
+    assert ax.images[0].get_array().shape == (rows, 100)  # drawn frequency-up, time-right
     assert ax.get_xlabel() == "time (s)" and ax.get_title() == "x"
 
 
@@ -62,7 +63,7 @@ def test_spectrogram_refuses_bad_shapes(S, words):
 
 def test_spectrogram_refuses_unknown_axis_and_bad_rates():
     with pytest.raises(ValueError, match="y_axis"):
-        plots.spectrogram(np.zeros((4, 4)), 16000, 512, y_axis="log")
+        plots.spectrogram(np.zeros((4, 4)), 16000, 512, y_axis="octaves")
     with pytest.raises(ValueError, match="hop_length"):
         plots.spectrogram(np.zeros((4, 4)), 16000, 0)
 
@@ -219,3 +220,20 @@ def test_torch_tensors_are_accepted():
     ax = plots.roll_comparison(torch.tensor(reference), torch.tensor(estimate, requires_grad=True), 10.0)
     assert _pixels(np.asarray(ax.images[0].get_array()), plots.TP_COLOR) == 3
     plots.training_curves({"step": [1, 2], "loss": [torch.tensor(1.0), torch.tensor(0.5)]})
+
+
+def test_log_axis_gives_octaves_equal_heights():
+    from course.plots.spectrograms import log_frequency_rows
+
+    sr, n_bins = 16000, 513
+    S = np.full((3, n_bins), -80.0)
+    freqs = np.linspace(0, sr / 2, n_bins)
+    for f in (250, 500, 1000, 2000):  # octaves: equally far apart on a log axis
+        S[:, np.argmin(np.abs(freqs - f))] = 0.0
+    rows, centres = log_frequency_rows(S, sr, fmin=100, fmax=4000)
+    peaks = [int(np.argmin(np.abs(np.log(centres / f)))) for f in (250, 500, 1000, 2000)]
+    assert all(rows[0, p] > -10 for p in peaks)  # every tone has its row (none falls between rows)
+    gaps = np.diff(peaks)
+    assert gaps.max() - gaps.min() <= 2, gaps
+    ax = plots.spectrogram(S, sr, 256, y_axis="log", fmax=4000)
+    assert "C4 262" in [t.get_text() for t in ax.get_yticklabels()]

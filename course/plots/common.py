@@ -17,7 +17,7 @@ FN_COLOR = (0, 114, 178)  # blue: sounding but missed
 
 LEGEND_HEADROOM = 0.2  # fraction of a cropped key range added on top, for the TP/FP/FN legend
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-Y_AXES = ("mel", "cqt", "linear", "bins")
+Y_AXES = ("log", "mel", "cqt", "linear", "bins")
 
 
 def _as_numpy(x, name: str) -> np.ndarray:
@@ -63,14 +63,15 @@ def png_bytes(draw, size: tuple[float, float], dpi: int) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    with warnings.catch_warnings(), matplotlib.rc_context({"font.size": 7, "legend.fontsize": 7}):
+    width, height = size
+    with warnings.catch_warnings(), matplotlib.rc_context({"font.size": 8, "legend.fontsize": 7}):
         warnings.simplefilter("ignore")  # stderr must stay clean (nbgrader test cells)
         fig = Figure(figsize=size, dpi=dpi)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
-        # Fixed margins rather than tight_layout: every column's Axes sits at the same place,
-        # so rolls and spectrograms side by side line up in time and pitch.
-        fig.subplots_adjust(left=0.15, right=0.97, bottom=0.17, top=0.88)
+        # Fixed margins in inches rather than tight_layout: every column's Axes sits at the same
+        # place whatever the picture's width, so rolls and spectrograms side by side line up.
+        fig.subplots_adjust(left=0.75 / width, right=1 - 0.12 / width, bottom=0.42 / height, top=1 - 0.3 / height)
         draw(ax)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=dpi)

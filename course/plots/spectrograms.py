@@ -51,6 +51,39 @@ def _mel_to_hz(m):
     return np.where(m >= 15.0, log_part, linear)
 
 
+LOG_ROWS = 256  # rows of a log-frequency picture: more than its pixels
+LOG_FMIN = 32.70  # C1: below it, music has little
+
+
+def log_frequency_rows(S, sample_rate: float, fmin: float = LOG_FMIN, fmax: float | None = None,
+                       rows: int = LOG_ROWS) -> tuple[np.ndarray, np.ndarray]:
+    """A linear-frequency STFT ``(T, F)`` resampled onto rows equally spaced in log frequency.
+
+    Each row takes the loudest STFT bin of its band, so a narrow tone never falls between rows;
+    the low rows, narrower than a bin, interpolate between bins.
+
+    Args:
+        S: ``(T, F)`` log-magnitudes of an STFT whose ``F`` bins run from 0 to ``sample_rate / 2``.
+        sample_rate: Hz. fmin, fmax: the rows' range (``fmax``: ``sample_rate / 2``).
+        rows: how many rows.
+
+    Returns:
+        ``(S_log (T, rows), centres (rows,) in Hz)``.
+    """
+    S = _as_numpy(S, "S")
+    fmax = sample_rate / 2 if fmax is None else min(float(fmax), sample_rate / 2)
+    if not 0 < fmin < fmax:
+        raise ValueError(f"Need 0 < fmin < fmax <= sample_rate / 2; got fmin={fmin}, fmax={fmax}.")
+    edges = np.geomspace(fmin, fmax, rows + 1)
+    centres = np.sqrt(edges[:-1] * edges[1:])
+    bins = np.linspace(0, sample_rate / 2, S.shape[1])
+    out = np.stack([np.interp(centres, bins, frame) for frame in S]) if len(S) else np.zeros((0, rows))
+    first, last = np.searchsorted(bins, edges[:-1]), np.searchsorted(bins, edges[1:])
+    for row in np.flatnonzero(last > first):
+        out[:, row] = np.maximum(out[:, row], S[:, first[row]:last[row]].max(axis=1))
+    return out.astype(np.float32), centres
+
+
 def spectrogram(
     S,
     sample_rate: float,
@@ -74,6 +107,10 @@ def spectrogram(
             sample_rate`` seconds); a float is fine.
         ax: Axes to draw on; a new figure's where None.
         y_axis: how the ``F`` bins are spaced and labelled:
+            ``"log"`` -- ``S`` is a linear STFT (bins from 0 to ``sample_rate / 2``), drawn on a
+            log-frequency axis from ``fmin`` (C1) to ``fmax`` (``sample_rate / 2``), ticks on C
+            notes with their frequency (:func:`log_frequency_rows`): music's octaves get equal
+            heights, as we hear them;
             ``"mel"`` -- mel bands from ``fmin`` (0) to ``fmax`` (``sample_rate / 2``), ticks in Hz;
             ``"cqt"`` -- ``bins_per_octave`` bins per octave from ``fmin`` (A0 = 27.5 Hz), ticks on C notes;
             ``"linear"`` -- STFT bins from 0 to ``sample_rate / 2`` Hz;
@@ -101,6 +138,8 @@ def spectrogram(
         raise ValueError(f"y_axis must be one of {Y_AXES}; got {y_axis!r}.")
     sample_rate = check_positive(sample_rate, "sample_rate")
     hop_length = check_positive(hop_length, "hop_length")
+    if y_axis == "log":
+        S, centres = log_frequency_rows(S, sample_rate, LOG_FMIN if fmin is None else fmin, fmax)
     n_frames, n_bins = S.shape
     ax = _new_axes(ax)
     seconds_per_frame = hop_length / sample_rate
@@ -115,7 +154,8 @@ def spectrogram(
         ylabel = "frequency (Hz)"
     else:
         extent = (x0, x1, -0.5, n_bins - 0.5)
-        ylabel = {"mel": "frequency (Hz, mel)", "cqt": "pitch (CQT)", "bins": "frequency bin"}[y_axis]
+        ylabel = {"log": "note / Hz (log)", "mel": "frequency (Hz, mel)", "cqt": "pitch (CQT)",
+                  "bins": "frequency bin"}[y_axis]
     image = ax.imshow(data, origin="lower", aspect="auto", extent=extent, cmap=cmap,
                       vmin=vmin, vmax=vmax, interpolation="nearest")
     if y_axis == "mel":
@@ -132,6 +172,11 @@ def spectrogram(
                 tick_labels.append(f"{f // 1000}k" if f >= 1000 else str(f))
         ax.set_yticks(ticks)
         ax.set_yticklabels(tick_labels)
+    elif y_axis == "log":
+        midi = 69 + 12 * np.log2(centres / 440.0)
+        cs = [m for m in range(0, 128, 12) if midi[0] <= m <= midi[-1]]
+        ax.set_yticks([float(np.interp(m, midi, np.arange(n_bins))) for m in cs])
+        ax.set_yticklabels([f"{note_name(m)} {440.0 * 2 ** ((m - 69) / 12):.0f}" for m in cs])
     elif y_axis == "cqt":
         lo = 27.5 if fmin is None else float(fmin)
         # MIDI pitch of every bin; ticks on the bins nearest to each C.
